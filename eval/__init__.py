@@ -1,0 +1,1 @@
+"""seedmt eval: scoring translation datasets against references/, and comparing checkpoints."""

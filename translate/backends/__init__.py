@@ -1,0 +1,58 @@
+"""Translation backends share one shape, after CTranslate2's Translator:
+`translate_segments(segments, src_lang, tgt_lang, settings) -> list[str]`, results in input order.
+
+A backend is chosen by the name a user types (`--backend transformers` / `--backend ct2`)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from translate.model_source import ResolvedModel
+from translate.settings import BatchingSettings, DecodingSettings
+
+BACKEND_NAMES = ("transformers", "ct2")
+ProgressCallback = Callable[[int], None]
+
+
+class TranslationBackend(Protocol):
+    name: str
+
+    def translate_segments(
+        self,
+        segments: Sequence[str],
+        src_lang: str,
+        tgt_lang: str,
+        settings: DecodingSettings,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[str]:
+        """Translate each segment independently; `on_progress(n)` after every batch of n segments."""
+        ...
+
+    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
+        """Source length in model tokens, language tag and </s> included."""
+        ...
+
+    def describe(self) -> dict:
+        """Provenance: backend, device, compute type, model identity."""
+        ...
+
+
+def load_backend(
+    name: str,
+    model: ResolvedModel,
+    *,
+    device: str = "auto",
+    compute_type: str = "auto",
+    batching: BatchingSettings | None = None,
+    **options,
+) -> TranslationBackend:
+    batching = batching or BatchingSettings()
+    if name == "transformers":
+        from translate.backends.hf import TransformersBackend
+
+        return TransformersBackend(model, device=device, dtype=compute_type, batching=batching)
+    if name == "ct2":
+        from translate.backends.ct2 import CTranslate2Backend
+
+        return CTranslate2Backend(model, device=device, compute_type=compute_type, batching=batching, **options)
+    raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")

@@ -1,0 +1,103 @@
+"""Hugging Face transformers backend: AutoModelForSeq2SeqLM with the model card's usage
+(`tokenizer.src_lang`, `generate(forced_bos_token_id=<target code>)`), batched by token budget."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from translate.backends import ProgressCallback
+from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
+from translate.batching import restore_order, token_budget_batches
+from translate.errors import ModelFormatError
+from translate.model_source import ResolvedModel
+from translate.settings import BatchingSettings, DecodingSettings
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device != "auto":
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def pick_dtype(dtype: str, device: str):
+    """fp32 on CPU (fp16 matmuls are slow there); bf16 on GPUs that have it, else fp16."""
+    import torch
+
+    if dtype != "auto":
+        return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def generation_kwargs(settings: DecodingSettings) -> dict:
+    return {
+        "num_beams": settings.beam_size,
+        "max_new_tokens": settings.max_new_tokens,
+        "min_new_tokens": settings.min_new_tokens or None,
+        "length_penalty": settings.length_penalty,
+        "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+        "do_sample": False,
+    }
+
+
+def load_seq2seq_model(model: ResolvedModel, device: str, dtype):
+    from transformers import AutoModelForSeq2SeqLM
+
+    if not any(model.path.glob("*.safetensors")):
+        raise ModelFormatError(
+            f"{model.path} has no *.safetensors weights; seedmt does not load pickled checkpoints. "
+            "Convert once with transformers (`model.save_pretrained(dir)` writes safetensors)."
+        )
+    try:
+        loaded = AutoModelForSeq2SeqLM.from_pretrained(
+            str(model.path), dtype=dtype, use_safetensors=True, trust_remote_code=False
+        )
+    except Exception as err:  # noqa: BLE001
+        raise ModelFormatError(f"cannot load the model from {model.path}: {err}") from None
+    return loaded.to(device).eval()
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, model: ResolvedModel, *, device: str = "auto", dtype: str = "auto",
+                 batching: BatchingSettings | None = None) -> None:
+        self.model_source = model
+        self.device = pick_device(device)
+        self.dtype = pick_dtype(dtype, self.device)
+        self.batching = batching or BatchingSettings()
+        self.tokenizer = load_tokenizer(model.path)
+        self.model = load_seq2seq_model(model, self.device, self.dtype)
+
+    def describe(self) -> dict:
+        import torch
+
+        return {"backend": self.name, "device": self.device, "compute_type": str(self.dtype).replace("torch.", ""),
+                "torch_threads": torch.get_num_threads(), **self.model_source.as_dict()}
+
+    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
+        return [len(ids) for ids in source_token_ids(self.tokenizer, list(segments), src_lang)]
+
+    def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
+                           settings: DecodingSettings, on_progress: ProgressCallback | None = None) -> list[str]:
+        import torch
+
+        if not segments:
+            return []
+        target_id = language_token_id(self.tokenizer, tgt_lang)
+        token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
+        batches = token_budget_batches([len(ids) for ids in token_ids], self.batching.max_batch_tokens,
+                                       self.batching.max_batch_size)
+        kwargs = generation_kwargs(settings)
+        results: list[list[str]] = []
+        for batch in batches:
+            inputs = self.tokenizer.pad({"input_ids": [token_ids[i] for i in batch]}, return_tensors="pt")
+            inputs = {key: value.to(self.device) for key, value in inputs.items()}
+            with torch.inference_mode():
+                output = self.model.generate(**inputs, forced_bos_token_id=target_id, **kwargs)
+            results.append(self.tokenizer.batch_decode(output, skip_special_tokens=True))
+            if on_progress:
+                on_progress(len(batch))
+        return restore_order(batches, results)

@@ -1,0 +1,41 @@
+"""Token-budget batching: sort by length, fill each batch up to a budget of padded tokens.
+
+Sorting keeps padding low (the main cost of batched seq2seq decoding on CPU); the caller gets results
+back in its own order through `restore_order`."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def token_budget_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list[list[int]]:
+    """Index batches, longest first, where len(batch) * max(length) <= max_tokens.
+
+    An item longer than the budget on its own gets a batch of one (it cannot be split here)."""
+    if max_tokens < 1 or max_size < 1:
+        raise ValueError("max_tokens and max_size must be positive")
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    current_width = 0
+    for index in order:
+        width = max(current_width, lengths[index])
+        if current and ((len(current) + 1) * width > max_tokens or len(current) >= max_size):
+            batches.append(current)
+            current, width = [], lengths[index]
+        current.append(index)
+        current_width = width
+    if current:
+        batches.append(current)
+    return batches
+
+
+def restore_order(batches: list[list[int]], batch_results: list[list[T]]) -> list[T]:
+    total = sum(len(b) for b in batches)
+    out: list[T | None] = [None] * total
+    for batch, results in zip(batches, batch_results, strict=True):
+        for index, result in zip(batch, results, strict=True):
+            out[index] = result
+    return out  # type: ignore[return-value]

@@ -1,0 +1,157 @@
+"""`seedmt` command line: parses arguments and calls the Python API; nothing else lives here.
+
+Exit codes: 0 success; 1 fatal error (model unavailable, output not writable, no usable seed);
+2 usage error; 3 dataset written but some seeds were rejected (each is listed with its problem)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from translate.errors import SeedMTError
+
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    from translate.model_source import DEFAULT_MODEL
+
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="NLLB/M2M100 checkpoint: hub id or local folder (default: %(default)s)")
+    parser.add_argument("--revision", help="hub revision (branch, tag or commit) of --model")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1 ...")
+    parser.add_argument("--compute-type", default="auto",
+                        help="transformers: float32/float16/bfloat16; ct2: int8, int8_float16, float16, float32 "
+                             "(auto: fp32 / int8 on CPU, bf16 / int8_float16 on CUDA)")
+
+
+def _add_decoding_options(parser: argparse.ArgumentParser) -> None:
+    from translate.settings import BatchingSettings, DecodingSettings
+
+    d, b = DecodingSettings(), BatchingSettings()
+    group = parser.add_argument_group("decoding (defaults: NLLB's evaluation recipe)")
+    group.add_argument("--beam-size", type=int, default=d.beam_size, help="beam width (default: %(default)s)")
+    group.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens,
+                       help="most tokens generated per segment (default: %(default)s)")
+    group.add_argument("--length-penalty", type=float, default=d.length_penalty, help="(default: %(default)s)")
+    group.add_argument("--no-repeat-ngram-size", type=int, default=d.no_repeat_ngram_size,
+                       help="forbid repeating n-grams of this size; 0 = off (default: %(default)s)")
+    group.add_argument("--patience", type=float, default=d.patience,
+                       help="ct2 beam search patience (default: %(default)s)")
+    group.add_argument("--max-batch-tokens", type=int, default=b.max_batch_tokens,
+                       help="token budget per batch: batch size x longest source (default: %(default)s)")
+    group.add_argument("--max-batch-size", type=int, default=b.max_batch_size,
+                       help="most segments per batch (default: %(default)s)")
+
+
+def _parse_source_langs(values: list[str]) -> dict[str, str]:
+    from translate.pipeline import ALL_FILES
+
+    out: dict[str, str] = {}
+    for value in values:
+        stem, sep, code = value.rpartition("=")
+        out[stem if sep else ALL_FILES] = code
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seedmt",
+        description="Machine-translation workbench: translate seed documents with NLLB-200 into an aligned "
+                    "Hugging Face dataset, score it against references, compare checkpoints.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    tr = sub.add_parser(
+        "translate", help="translate seeds/ into eng_Latn and zho_Hans and store an aligned dataset",
+        description="Read every *.txt seed, identify its language (FLORES-200), split it into sentences, "
+                    "translate each into the target languages and save documents + aligned segments + run "
+                    "provenance with datasets.save_to_disk.")
+    tr.add_argument("seeds_dir", nargs="?", type=Path, default=Path("seeds"),
+                    help="folder of *.txt seeds (default: %(default)s)")
+    tr.add_argument("--out", type=Path, default=Path("out/translations"),
+                    help="dataset folder to write (default: %(default)s)")
+    tr.add_argument("--targets", nargs="+", default=["eng_Latn", "zho_Hans"], metavar="CODE",
+                    help="FLORES-200 target codes (default: eng_Latn zho_Hans)")
+    tr.add_argument("--backend", choices=["transformers", "ct2"], default="transformers",
+                    help="inference engine (default: %(default)s)")
+    tr.add_argument("--source-lang", action="append", default=[], metavar="[STEM=]CODE",
+                    help="skip language ID: CODE for every seed, or STEM=CODE for one file; repeatable. "
+                         "A sidecar file <seed>.lang holding the code does the same.")
+    tr.add_argument("--max-segment-chars", type=int, default=400,
+                    help="sentences longer than this are cut at clause boundaries (default: %(default)s)")
+    tr.add_argument("--max-input-tokens", type=int, default=200,
+                    help="inputs longer than this many tokens are translated in pieces (default: %(default)s)")
+    _add_model_options(tr)
+    _add_decoding_options(tr)
+    tr.set_defaults(handler=cmd_translate)
+    return parser
+
+
+def _decoding_from_args(args):
+    from translate.settings import BatchingSettings, DecodingSettings
+
+    decoding = DecodingSettings(beam_size=args.beam_size, max_new_tokens=args.max_new_tokens,
+                                length_penalty=args.length_penalty,
+                                no_repeat_ngram_size=args.no_repeat_ngram_size, patience=args.patience)
+    return decoding, BatchingSettings(max_batch_tokens=args.max_batch_tokens, max_batch_size=args.max_batch_size)
+
+
+def cmd_translate(args) -> int:
+    from translate.languages import is_flores200
+    from translate.pipeline import TranslationJob, run_translation
+
+    bad = [t for t in args.targets if not is_flores200(t)]
+    if bad:
+        print(f"seedmt: error: not FLORES-200 codes: {', '.join(bad)} (e.g. eng_Latn, zho_Hans)", file=sys.stderr)
+        return EXIT_USAGE
+    decoding, batching = _decoding_from_args(args)
+    job = TranslationJob(seeds_dir=args.seeds_dir, out_dir=args.out, model=args.model, revision=args.revision,
+                         targets=tuple(args.targets), backend=args.backend, device=args.device,
+                         compute_type=args.compute_type, decoding=decoding, batching=batching,
+                         source_langs=_parse_source_langs(args.source_lang),
+                         max_segment_chars=args.max_segment_chars, max_input_tokens=args.max_input_tokens)
+    report = run_translation(job)
+    for problem in report.problems:
+        print(f"seedmt: skipped {problem}", file=sys.stderr)
+    if report.out_dir is None:
+        print("seedmt: error: no seed could be translated", file=sys.stderr)
+        return EXIT_FATAL
+    for doc in report.documents:
+        copied = f" (copied for {', '.join(doc.copied_targets)})" if doc.copied_targets else ""
+        print(f"{doc.file_name}: {doc.source_lang} [{doc.lang_method}], {len(doc.segments)} segments{copied}")
+    print(f"wrote {report.out_dir}: {len(report.documents)} documents, {report.num_segments} segments, "
+          f"targets {' '.join(job.targets)} in {report.seconds:.1f}s")
+    print(f"signature: {report.run['signature']}")
+    return EXIT_PARTIAL if report.problems else EXIT_OK
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except SeedMTError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    except FileNotFoundError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("seedmt: interrupted; the previous dataset, if any, is untouched", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Stage 5: store documents, aligned segments and run provenance as a Hugging Face dataset.
+
+Writes go to a temporary sibling folder which is renamed into place, so a crash never leaves a
+half-written dataset where the last good one was."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datasets import Dataset, DatasetDict, load_from_disk
+
+from translate.errors import OutputError
+from translate.languages import NO_SPACE_SCRIPTS, script_of
+from translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
+                              segments_features, target_column)
+from translate.segment import Segment, separators
+
+
+@dataclass
+class TranslatedDocument:
+    """A document, its segments, and per target the translation of each segment (same order)."""
+
+    doc_id: str
+    file_name: str
+    text: str
+    sha256: str
+    source_lang: str
+    lang_method: str
+    lang_confidence: float | None
+    segments: list[Segment]
+    translations: dict[str, list[str]] = field(default_factory=dict)
+    copied_targets: list[str] = field(default_factory=list)
+
+
+def join_translations(doc: TranslatedDocument, target: str) -> str:
+    """Full-document translation: segment translations joined with the source's own separators, except
+    that spaces between sentences are dropped for targets written without them (Chinese, Japanese...)."""
+    seps = separators(doc.text, [(s.start, s.end) for s in doc.segments])
+    drop_spaces = script_of(target) in NO_SPACE_SCRIPTS and target != doc.source_lang
+    if drop_spaces:
+        seps = [sep if "\n" in sep else "" for sep in seps]
+    return "".join(sep + text for sep, text in zip(seps, doc.translations[target])) + seps[-1]
+
+
+def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict) -> DatasetDict:
+    languages = {d.source_lang for d in docs} | set(targets)
+    doc_rows, segment_rows = [], []
+    for doc in docs:
+        doc_rows.append({
+            "doc_id": doc.doc_id, "file_name": doc.file_name, "source_lang": doc.source_lang,
+            "lang_method": doc.lang_method, "lang_confidence": doc.lang_confidence, "sha256": doc.sha256,
+            "text": doc.text, "num_segments": len(doc.segments), "copied_targets": doc.copied_targets,
+            **{target_column(t): join_translations(doc, t) for t in targets}, "run_id": run["run_id"],
+        })
+        for i, seg in enumerate(doc.segments):
+            pair = {lang: None for lang in languages}
+            pair[doc.source_lang] = seg.text
+            pair.update({t: doc.translations[t][i] for t in targets})
+            segment_rows.append({
+                "segment_id": seg.segment_id, "doc_id": doc.doc_id, "index": seg.index,
+                "paragraph_index": seg.paragraph_index, "sentence_index": seg.sentence_index,
+                "start": seg.start, "end": seg.end, "source_lang": doc.source_lang,
+                TRANSLATION_COLUMN: pair, "copied_targets": doc.copied_targets, "run_id": run["run_id"],
+            })
+    return DatasetDict({
+        DOCUMENTS: Dataset.from_list(doc_rows, features=documents_features(targets)),
+        SEGMENTS: Dataset.from_list(segment_rows, features=segments_features(languages)),
+        RUNS: Dataset.from_list([run], features=RUNS_FEATURES),
+    })
+
+
+def check_writable(out_dir: Path) -> None:
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the output folder's parent {parent}: {err.strerror}") from None
+    if not os.access(parent, os.W_OK) or (out_dir.exists() and not os.access(out_dir, os.W_OK)):
+        raise OutputError(f"output folder {out_dir} is not writable")
+
+
+def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
+    """save_to_disk into a temp sibling, then swap it in; the old dataset survives any failure before."""
+    check_writable(out_dir)
+    out_dir = out_dir.resolve()
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        dataset.save_to_disk(str(staging))
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, retired)
+            os.replace(staging, out_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def load_translations(out_dir: Path | str) -> DatasetDict:
+    """The dataset `seedmt translate` wrote (same as `datasets.load_from_disk`)."""
+    return load_from_disk(str(out_dir))

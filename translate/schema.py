@@ -1,0 +1,77 @@
+"""The dataset schema, declared once. Every writer and reader (translate, eval, publish) imports it.
+
+A translation dataset is a `datasets.DatasetDict` with three tables:
+- documents: one row per seed, with the full translation per target language;
+- segments:  one row per sentence, offsets into the document, and a `translation` column holding the
+             source and every target under their FLORES-200 codes (`datasets.Translation`);
+- runs:      provenance of each translation run (model, revision, backend, decoding, versions, times).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from datasets import Features, List, Translation, Value
+
+DOCUMENTS = "documents"
+SEGMENTS = "segments"
+RUNS = "runs"
+TABLES = (DOCUMENTS, SEGMENTS, RUNS)
+TRANSLATION_COLUMN = "translation"
+
+
+def target_column(target: str) -> str:
+    """Documents table column with the full translation into `target`."""
+    return f"translation_{target}"
+
+
+def documents_features(targets: Iterable[str]) -> Features:
+    return Features({
+        "doc_id": Value("string"),
+        "file_name": Value("string"),
+        "source_lang": Value("string"),
+        "lang_method": Value("string"),  # py3langid, sidecar or override
+        "lang_confidence": Value("float32"),
+        "sha256": Value("string"),
+        "text": Value("string"),
+        "num_segments": Value("int32"),
+        "copied_targets": List(Value("string")),  # targets equal to the source language: copied, not translated
+        **{target_column(t): Value("string") for t in targets},
+        "run_id": Value("string"),
+    })
+
+
+def segments_features(languages: Iterable[str]) -> Features:
+    """`languages`: every source language in the run plus the targets."""
+    return Features({
+        "segment_id": Value("string"),  # "<doc_id>:<index>", the key references are aligned to
+        "doc_id": Value("string"),
+        "index": Value("int32"),
+        "paragraph_index": Value("int32"),
+        "sentence_index": Value("int32"),
+        "start": Value("int32"),  # character offsets into documents.text (NFC)
+        "end": Value("int32"),
+        "source_lang": Value("string"),
+        TRANSLATION_COLUMN: Translation(languages=sorted(set(languages))),
+        "copied_targets": List(Value("string")),
+        "run_id": Value("string"),
+    })
+
+
+RUNS_FEATURES = Features({
+    "run_id": Value("string"),
+    "started_at": Value("string"),
+    "finished_at": Value("string"),
+    "model": Value("string"),
+    "model_path": Value("string"),
+    "revision": Value("string"),
+    "weights_fingerprint": Value("string"),
+    "backend": Value("string"),
+    "device": Value("string"),
+    "compute_type": Value("string"),
+    "targets": List(Value("string")),
+    "decoding": Value("string"),  # JSON of DecodingSettings
+    "batching": Value("string"),  # JSON of BatchingSettings
+    "segmentation": Value("string"),  # JSON: splitter and max_chars
+    "versions": Value("string"),  # JSON: package versions
+    "signature": Value("string"),  # one-line summary, sacrebleu-style
+})
