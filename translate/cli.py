@@ -86,8 +86,32 @@ def build_parser() -> argparse.ArgumentParser:
                     help="inputs longer than this many tokens are translated in pieces (default: %(default)s)")
     _add_model_options(tr)
     _add_decoding_options(tr)
+    _add_ct2_options(tr)
     tr.set_defaults(handler=cmd_translate)
+
+    cv = sub.add_parser(
+        "convert", help="convert an NLLB/M2M100 checkpoint to CTranslate2",
+        description="Convert a transformers checkpoint (hub id or folder) for --backend ct2. "
+                    "`seedmt translate --backend ct2` also converts on first use and caches the result.")
+    cv.add_argument("model", help="hub id or local folder")
+    cv.add_argument("out", type=Path, help="folder for the converted model")
+    cv.add_argument("--quantization", default="int8",
+                    help="int8 (CPU), int8_float16 / float16 (CUDA), float32 ... (default: %(default)s)")
+    cv.add_argument("--revision", help="hub revision of MODEL")
+    cv.add_argument("--force", action="store_true", help="convert again even if OUT holds a model")
+    cv.set_defaults(handler=cmd_convert)
     return parser
+
+
+def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("CTranslate2 backend (--backend ct2)")
+    group.add_argument("--ct2-dir", type=Path,
+                       help="an already converted model (default: convert --model once, cached in "
+                            "$SEEDMT_CACHE or ~/.cache/seedmt/ct2)")
+    group.add_argument("--trim-vocabulary", action="store_true",
+                       help="decode only tokens of the target's script (+ASCII, digits, punctuation): faster, "
+                            "but a translation can no longer contain other scripts' tokens (off by default)")
+    group.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
 
 
 def _decoding_from_args(args):
@@ -97,6 +121,22 @@ def _decoding_from_args(args):
                                 length_penalty=args.length_penalty,
                                 no_repeat_ngram_size=args.no_repeat_ngram_size, patience=args.patience)
     return decoding, BatchingSettings(max_batch_tokens=args.max_batch_tokens, max_batch_size=args.max_batch_size)
+
+
+def _ct2_options(args) -> dict:
+    if args.backend != "ct2":
+        return {}
+    return {"ct2_dir": args.ct2_dir, "trim_vocabulary": args.trim_vocabulary, "threads": args.threads}
+
+
+def cmd_convert(args) -> int:
+    from translate.backends.ct2 import convert_checkpoint
+    from translate.model_source import resolve_model
+
+    out = convert_checkpoint(resolve_model(args.model, args.revision), args.out, args.quantization,
+                             force=args.force)
+    print(f"converted {args.model} -> {out} ({args.quantization})")
+    return EXIT_OK
 
 
 def cmd_translate(args) -> int:
@@ -112,7 +152,8 @@ def cmd_translate(args) -> int:
                          targets=tuple(args.targets), backend=args.backend, device=args.device,
                          compute_type=args.compute_type, decoding=decoding, batching=batching,
                          source_langs=_parse_source_langs(args.source_lang),
-                         max_segment_chars=args.max_segment_chars, max_input_tokens=args.max_input_tokens)
+                         max_segment_chars=args.max_segment_chars, max_input_tokens=args.max_input_tokens,
+                         backend_options=_ct2_options(args))
     report = run_translation(job)
     for problem in report.problems:
         print(f"seedmt: skipped {problem}", file=sys.stderr)

@@ -13,6 +13,9 @@ TRACKED_PACKAGES = ("seedmt", "torch", "transformers", "tokenizers", "ctranslate
                     "sentencepiece", "py3langid", "sentencex", "sacrebleu")
 
 
+_RUN_COLUMNS = {"model", "model_path", "revision", "weights_fingerprint", "backend", "device", "compute_type"}
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in TRACKED_PACKAGES:
@@ -45,6 +48,8 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
         parts.append(f"norepeat:{decoding.no_repeat_ngram_size}")
     if backend_info.get("backend") == "ct2":
         parts.append(f"patience:{decoding.patience}")
+    if backend_info.get("trim_vocabulary"):
+        parts.append("vocab:target-script")
     return "|".join(parts)
 
 
@@ -69,4 +74,6 @@ def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: Ba
         "segmentation": json.dumps(segmentation, sort_keys=True),
         "versions": json.dumps(package_versions(), sort_keys=True),
         "signature": signature,
+        "backend_details": json.dumps({k: v for k, v in backend_info.items() if k not in _RUN_COLUMNS},
+                                      sort_keys=True, default=str),
     }

@@ -74,4 +74,5 @@ RUNS_FEATURES = Features({
     "segmentation": Value("string"),  # JSON: splitter and max_chars
     "versions": Value("string"),  # JSON: package versions
     "signature": Value("string"),  # one-line summary, sacrebleu-style
+    "backend_details": Value("string"),  # JSON: threads, converted model folder, vocabulary trimming...
 })

@@ -1,0 +1,109 @@
+"""CTranslate2 backend: parity with transformers on the tiny model, conversion cache, vocabulary trimming."""
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from datasets import load_from_disk
+
+from tests.conftest import SEEDS_DIR
+from translate.backends import load_backend
+from translate.backends.ct2 import target_vocabulary
+from translate.ingest import read_seed
+from translate.model_source import resolve_model
+from translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from translate.segment import segment_document
+from translate.settings import BatchingSettings, DecodingSettings
+
+
+@pytest.fixture(scope="module")
+def georgian_segments() -> list[str]:
+    doc = read_seed(SEEDS_DIR / "001_3e2915cf1267708f.txt")
+    return [s.text for s in segment_document(doc.doc_id, doc.text, "kat_Geor")]
+
+
+@pytest.fixture(scope="module")
+def backends(tiny_model, tmp_path_factory):
+    model = resolve_model(str(tiny_model))
+    batching = BatchingSettings(max_batch_tokens=600, max_batch_size=8)
+    hf = load_backend("transformers", model, batching=batching)
+    ct2 = load_backend("ct2", model, compute_type="float32", batching=batching,
+                       cache_dir=tmp_path_factory.mktemp("ct2-cache"))
+    return hf, ct2
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+@pytest.mark.parametrize("target", ["eng_Latn", "zho_Hans"])
+def test_ct2_float32_equals_transformers(backends, georgian_segments, beam_size, target):
+    hf, ct2 = backends
+    settings = DecodingSettings(beam_size=beam_size, max_new_tokens=16)
+    expected = hf.translate_segments(georgian_segments, "kat_Geor", target, settings)
+    assert ct2.translate_segments(georgian_segments, "kat_Geor", target, settings) == expected
+    assert len(set(expected)) > 1  # outputs depend on the input
+
+
+def test_token_ids_equal_not_just_strings(backends, georgian_segments):
+    """Stronger than string equality: compare generated ids from both engines for a few segments."""
+    import torch
+
+    hf, ct2 = backends
+    tok = hf.tokenizer
+    tok.src_lang = "kat_Geor"
+    target_id = tok.convert_tokens_to_ids("eng_Latn")
+    for text in georgian_segments[:5]:
+        inputs = tok(text, return_tensors="pt")
+        with torch.inference_mode():
+            hf_ids = hf.model.generate(**inputs, forced_bos_token_id=target_id, num_beams=1,
+                                       max_new_tokens=16)[0].tolist()[1:]  # drop decoder start </s>
+        out = ct2._translator("eng_Latn").translate_batch([tok.convert_ids_to_tokens(inputs.input_ids[0])],
+                                                          target_prefix=[["eng_Latn"]], beam_size=1,
+                                                          max_decoding_length=16)
+        assert tok.convert_tokens_to_ids(out[0].hypotheses[0]) == hf_ids
+
+
+def test_conversion_is_cached_and_reused(tiny_model, tmp_path):
+    cache = tmp_path / "cache"
+    model = resolve_model(str(tiny_model))
+    first = load_backend("ct2", model, compute_type="int8", cache_dir=cache)
+    model_bin = first.ct2_dir / "model.bin"
+    stamp = model_bin.stat().st_mtime_ns
+    second = load_backend("ct2", model, compute_type="int8", cache_dir=cache)
+    assert second.ct2_dir == first.ct2_dir and model_bin.stat().st_mtime_ns == stamp
+    assert json.loads((first.ct2_dir / "seedmt_source.json").read_text())["quantization"] == "int8"
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []  # no staging left behind
+
+
+def test_trimmed_vocabulary_only_emits_target_script_tokens(tiny_model, tmp_path, georgian_segments):
+    model = resolve_model(str(tiny_model))
+    ct2 = load_backend("ct2", model, compute_type="float32", cache_dir=tmp_path, trim_vocabulary=True)
+    vocabulary = json.loads((ct2.ct2_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    english_ok = set(target_vocabulary(vocabulary, "eng_Latn"))
+    assert "kat_Geor" not in english_ok and "eng_Latn" in english_ok and "</s>" in english_ok
+    assert not any("ა" <= ch <= "ჰ" for tok in english_ok for ch in tok)  # no Georgian letters
+    settings = DecodingSettings(beam_size=2, max_new_tokens=16)
+    outputs = ct2.translate_segments(georgian_segments[:6], "kat_Geor", "eng_Latn", settings)
+    untrimmed = load_backend("ct2", model, compute_type="float32", cache_dir=tmp_path)
+    plain = untrimmed.translate_segments(georgian_segments[:6], "kat_Geor", "eng_Latn", settings)
+    assert outputs != plain
+
+    def foreign_letters(texts):
+        return [ch for text in texts for ch in text if ch.isalpha() and not unicodedata.name(ch).startswith("LATIN")]
+
+    assert foreign_letters(plain)  # untrimmed random model emits other scripts...
+    assert foreign_letters(outputs) == []  # ...trimmed never does
+
+
+def test_cli_ct2_backend_end_to_end(tiny_model, tmp_path, monkeypatch):
+    from translate.cli import main
+
+    monkeypatch.setenv("SEEDMT_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    assert main(["translate", str(SEEDS_DIR), "--model", str(tiny_model), "--out", str(out), "--backend", "ct2",
+                 "--compute-type", "int8", "--beam-size", "2", "--max-new-tokens", "6"]) == 0
+    ds = load_from_disk(str(out))
+    (run,) = ds[RUNS]
+    assert run["backend"] == "ct2" and run["compute_type"] == "int8"
+    assert "patience:1.0" in run["signature"]
+    assert all(row[TRANSLATION_COLUMN]["zho_Hans"] is not None for row in ds[SEGMENTS])
+    assert (tmp_path / "cache" / "ct2").is_dir()

@@ -1,0 +1,189 @@
+"""CTranslate2 backend: the same decoding as the transformers backend (target prefix = target language
+code, beam size, max length), on a converted checkpoint (int8 on CPU, int8_float16 on CUDA).
+
+Conversion runs once per (weights fingerprint, quantization) and is cached on disk; the cache entry is
+written to a temporary folder and renamed into place, so an interrupted conversion is never reused.
+
+Optional vocabulary trimming restricts decoding to tokens written in the target's script (plus ASCII,
+digits, punctuation and special tokens) through a CTranslate2 vocabulary map. NLLB's output layer spans
+256k tokens, so this cuts the largest single cost per decoding step. Risk: a translation can no longer
+contain a token from another script (a Greek letter in English output, Latin accents in Chinese)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from translate.backends import ProgressCallback
+from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
+from translate.batching import restore_order, token_budget_batches
+from translate.errors import ModelFormatError
+from translate.languages import FLORES200_SET, script_of
+from translate.model_source import ResolvedModel
+from translate.settings import BatchingSettings, DecodingSettings
+
+CT2_MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
+VMAP_FILE = "vmap.txt"
+# Scripts a target language's output may use besides its own: Chinese text carries Latin names and units.
+_EXTRA_SCRIPTS = {"Hans": {"Latn"}, "Hant": {"Latn"}, "Jpan": {"Latn", "Hans", "Hant"}, "Hang": {"Latn", "Hans"}}
+_UNICODE_PREFIX_OF_SCRIPT = {"Latn": ("LATIN",), "Hans": ("CJK",), "Hant": ("CJK",), "Cyrl": ("CYRILLIC",),
+                             "Arab": ("ARABIC",), "Hang": ("HANGUL",), "Jpan": ("HIRAGANA", "KATAKANA", "CJK")}
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("SEEDMT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "seedmt")
+    return Path(root) / "ct2"
+
+
+def default_compute_type(device: str) -> str:
+    return "int8_float16" if device.startswith("cuda") else "int8"
+
+
+def convert_checkpoint(model: ResolvedModel, out_dir: Path, quantization: str, *, force: bool = False) -> Path:
+    """Convert an NLLB/M2M100 transformers checkpoint to CTranslate2; atomic, reused when present."""
+    import ctranslate2
+
+    out_dir = Path(out_dir)
+    if not force and all((out_dir / f).is_file() for f in CT2_MODEL_FILES):
+        return out_dir
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        converter = ctranslate2.converters.TransformersConverter(
+            str(model.path), low_cpu_mem_usage=True, trust_remote_code=False)
+        converter.convert(str(staging), quantization=quantization, force=True)
+        (staging / "seedmt_source.json").write_text(json.dumps({**model.as_dict(), "quantization": quantization},
+                                                               indent=2), encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    except Exception as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ModelFormatError(f"CTranslate2 conversion of {model.path} failed: {err}") from None
+    return out_dir
+
+
+def cached_conversion(model: ResolvedModel, quantization: str, cache_dir: Path | None = None) -> Path:
+    return convert_checkpoint(model, (cache_dir or default_cache_dir()) / f"{model.fingerprint}-{quantization}",
+                              quantization)
+
+
+def _token_scripts(token: str) -> set[str]:
+    scripts = set()
+    for char in token:
+        if char.isalpha():
+            scripts.add(unicodedata.name(char, "?").split(" ", 1)[0])
+    return scripts
+
+
+def target_vocabulary(vocabulary: Sequence[str], target: str) -> list[str]:
+    """Tokens a `target` translation may contain: its script(s), ASCII, digits, punctuation, specials."""
+    allowed_scripts = {script_of(target)} | _EXTRA_SCRIPTS.get(script_of(target), set())
+    allowed_prefixes = {p for s in allowed_scripts for p in _UNICODE_PREFIX_OF_SCRIPT.get(s, (s.upper(),))}
+    keep = []
+    for token in vocabulary:
+        if token in FLORES200_SET:
+            if token == target:
+                keep.append(token)
+            continue
+        if token.startswith("<") and token.endswith(">"):
+            keep.append(token)
+            continue
+        scripts = _token_scripts(token.replace("▁", ""))
+        if not scripts or scripts <= allowed_prefixes:
+            keep.append(token)
+    return keep
+
+
+def trimmed_model_view(ct2_dir: Path, target: str) -> Path:
+    """A folder sharing the converted weights (hard links) with a vmap.txt for `target`."""
+    view = ct2_dir / f"vmap-{target}"
+    if (view / VMAP_FILE).is_file():
+        return view
+    vocabulary = json.loads((ct2_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    staging = Path(tempfile.mkdtemp(prefix=f".vmap-{target}.tmp-", dir=ct2_dir))
+    for name in CT2_MODEL_FILES:
+        try:
+            os.link(ct2_dir / name, staging / name)
+        except OSError:
+            shutil.copy2(ct2_dir / name, staging / name)
+    # An empty source n-gram lists candidates that are always allowed: a fixed target vocabulary.
+    (staging / VMAP_FILE).write_text("\t" + " ".join(target_vocabulary(vocabulary, target)) + "\n",
+                                     encoding="utf-8")
+    os.replace(staging, view)
+    return view
+
+
+class CTranslate2Backend:
+    name = "ct2"
+
+    def __init__(self, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
+                 batching: BatchingSettings | None = None, ct2_dir: Path | None = None,
+                 cache_dir: Path | None = None, trim_vocabulary: bool = False, threads: int = 0) -> None:
+        import ctranslate2
+
+        self.model_source = model
+        self.device = ("cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu") if device == "auto" else device
+        self.compute_type = default_compute_type(self.device) if compute_type == "auto" else compute_type
+        self.batching = batching or BatchingSettings()
+        self.trim_vocabulary = trim_vocabulary
+        self.threads = threads or os.cpu_count() or 1
+        self.tokenizer = load_tokenizer(model.path)
+        quantization = "float32" if self.compute_type == "auto" else self.compute_type
+        self.ct2_dir = Path(ct2_dir) if ct2_dir else cached_conversion(model, quantization, cache_dir)
+        self._translators: dict[str, object] = {}
+
+    def _translator(self, target: str):
+        """One live translator; with trimming one per target (loaded in turn, to bound memory)."""
+        import ctranslate2
+
+        key = target if self.trim_vocabulary else "*"
+        if key not in self._translators:
+            self._translators.clear()
+            path = trimmed_model_view(self.ct2_dir, target) if self.trim_vocabulary else self.ct2_dir
+            device, _, index = self.device.partition(":")
+            self._translators[key] = ctranslate2.Translator(
+                str(path), device=device, device_index=int(index or 0), compute_type=self.compute_type,
+                intra_threads=self.threads if device == "cpu" else 0)
+        return self._translators[key]
+
+    def describe(self) -> dict:
+        return {"backend": self.name, "device": self.device, "compute_type": self.compute_type,
+                "ct2_model": str(self.ct2_dir), "trim_vocabulary": self.trim_vocabulary, "threads": self.threads,
+                **self.model_source.as_dict()}
+
+    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
+        return [len(ids) for ids in source_token_ids(self.tokenizer, list(segments), src_lang)]
+
+    def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
+                           settings: DecodingSettings, on_progress: ProgressCallback | None = None) -> list[str]:
+        if not segments:
+            return []
+        language_token_id(self.tokenizer, tgt_lang)
+        token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
+        source_tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
+        batches = token_budget_batches([len(t) for t in source_tokens], self.batching.max_batch_tokens,
+                                       self.batching.max_batch_size)
+        translator = self._translator(tgt_lang)
+        results: list[list[str]] = []
+        for batch in batches:
+            outputs = translator.translate_batch(
+                [source_tokens[i] for i in batch], target_prefix=[[tgt_lang]] * len(batch),
+                beam_size=settings.beam_size, patience=settings.patience,
+                length_penalty=settings.length_penalty, no_repeat_ngram_size=settings.no_repeat_ngram_size,
+                # The target-language prefix counts as the first generated token, as in transformers.
+                max_decoding_length=settings.max_new_tokens,
+                min_decoding_length=max(1, settings.min_new_tokens), use_vmap=self.trim_vocabulary)
+            results.append([self._decode(out.hypotheses[0], tgt_lang) for out in outputs])
+            if on_progress:
+                on_progress(len(batch))
+        return restore_order(batches, results)
+
+    def _decode(self, tokens: list[str], tgt_lang: str) -> str:
+        if tokens and tokens[0] == tgt_lang:
+            tokens = tokens[1:]
+        return self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)
