@@ -1,7 +1,8 @@
 """`seedmt` command line: parses arguments and calls the Python API; nothing else lives here.
 
-Exit codes: 0 success; 1 fatal error (model unavailable, output not writable, no usable seed);
-2 usage error; 3 dataset written but some seeds were rejected (each is listed with its problem)."""
+Exit codes: 0 success; 1 fatal error (model unavailable, output not writable, no usable seed, bad
+reference file); 2 usage error; 3 dataset written but some seeds were rejected (each is listed with its
+problem); 4 another run holds the output folder's lock."""
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from translate.errors import SeedMTError
+from translate.errors import OutputBusyError, SeedMTError
 
-EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="sentences longer than this are cut at clause boundaries (default: %(default)s)")
     tr.add_argument("--max-input-tokens", type=int, default=200,
                     help="inputs longer than this many tokens are translated in pieces (default: %(default)s)")
+    tr.add_argument("--cache", type=Path,
+                    help="segment cache (SQLite): finished batches are kept, so a rerun after a crash or with "
+                         "new seeds translates only what is missing (default: seedmt-cache.sqlite beside --out)")
+    tr.add_argument("--no-cache", action="store_true", help="translate everything, keep nothing")
     _add_model_options(tr)
     _add_decoding_options(tr)
     _add_ct2_options(tr)
@@ -100,7 +105,44 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("--revision", help="hub revision of MODEL")
     cv.add_argument("--force", action="store_true", help="convert again even if OUT holds a model")
     cv.set_defaults(handler=cmd_convert)
+    _add_eval_parsers(sub)
     return parser
+
+
+def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--references", type=Path, default=Path("references"),
+                        help="folder with <target>/<doc_id>.jsonl reference files (default: %(default)s)")
+    parser.add_argument("--targets", nargs="+", metavar="CODE",
+                        help="score only these targets (default: every target that has references)")
+    parser.add_argument("--spm-model", type=Path,
+                        help="SentencePiece model for spBLEU (the NLLB checkpoint's sentencepiece.bpe.model); "
+                             "without it spBLEU is skipped, since sacrebleu would download the model")
+    parser.add_argument("--json", type=Path, help="write the full results (JSON) here")
+    parser.add_argument("--markdown", type=Path, help="write the Markdown tables here (they are printed anyway)")
+
+
+def _add_eval_parsers(sub) -> None:
+    ev = sub.add_parser(
+        "eval", help="score a translated dataset against references/ with sacrebleu",
+        description="BLEU (zh tokenizer for Chinese, 13a otherwise), chrF2++, chrF2, TER and optionally spBLEU, "
+                    "per direction, per document and per segment, each with its sacrebleu signature. References "
+                    "that do not follow the dataset's segmentation are aligned by minimum edit distance.")
+    ev.add_argument("dataset", type=Path, help="dataset folder written by `seedmt translate`")
+    _add_scoring_options(ev)
+    ev.set_defaults(handler=cmd_eval)
+
+    cp = sub.add_parser(
+        "compare", help="compare checkpoints with paired significance tests",
+        description="Score datasets of the same seeds translated by different checkpoints; the first is the "
+                    "baseline. Each metric gets the delta to the baseline, a 95%% confidence interval and a "
+                    "p-value (sacrebleu's paired bootstrap resampling, or approximate randomisation).")
+    cp.add_argument("datasets", type=Path, nargs="+", help="dataset folders; the first is the baseline")
+    cp.add_argument("--test", choices=["bs", "ar"], default="bs",
+                    help="bs: paired bootstrap resampling; ar: approximate randomisation (default: %(default)s)")
+    cp.add_argument("--samples", type=int, default=0,
+                    help="bootstrap resamples / AR trials (default: sacrebleu's 1000 / 10000)")
+    _add_scoring_options(cp)
+    cp.set_defaults(handler=cmd_compare)
 
 
 def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +152,8 @@ def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
                             "$SEEDMT_CACHE or ~/.cache/seedmt/ct2)")
     group.add_argument("--trim-vocabulary", action="store_true",
                        help="decode only tokens of the target's script (+ASCII, digits, punctuation): faster, "
-                            "but a translation can no longer contain other scripts' tokens (off by default)")
+                            "but a translation can no longer contain other scripts' tokens (off by default). "
+                            "If --ct2-dir holds a vmap.txt, that map is used for every target instead")
     group.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
 
 
@@ -153,20 +196,55 @@ def cmd_translate(args) -> int:
                          compute_type=args.compute_type, decoding=decoding, batching=batching,
                          source_langs=_parse_source_langs(args.source_lang),
                          max_segment_chars=args.max_segment_chars, max_input_tokens=args.max_input_tokens,
-                         backend_options=_ct2_options(args))
+                         backend_options=_ct2_options(args), cache_path=args.cache, use_cache=not args.no_cache)
     report = run_translation(job)
     for problem in report.problems:
-        print(f"seedmt: skipped {problem}", file=sys.stderr)
+        print(f"seedmt: {'skipped' if problem.rejected else 'warning:'} {problem}", file=sys.stderr)
     if report.out_dir is None:
         print("seedmt: error: no seed could be translated", file=sys.stderr)
         return EXIT_FATAL
     for doc in report.documents:
         copied = f" (copied for {', '.join(doc.copied_targets)})" if doc.copied_targets else ""
         print(f"{doc.file_name}: {doc.source_lang} [{doc.lang_method}], {len(doc.segments)} segments{copied}")
+    if report.cache_moved_aside:
+        print(f"seedmt: warning: the segment cache was unreadable; moved to {report.cache_moved_aside} "
+              "and rebuilt", file=sys.stderr)
     print(f"wrote {report.out_dir}: {len(report.documents)} documents, {report.num_segments} segments, "
-          f"targets {' '.join(job.targets)} in {report.seconds:.1f}s")
+          f"targets {' '.join(job.targets)} in {report.seconds:.1f}s "
+          f"({report.translated_inputs} model inputs translated, {report.cached_inputs} from the cache)")
     print(f"signature: {report.run['signature']}")
-    return EXIT_PARTIAL if report.problems else EXIT_OK
+    return EXIT_PARTIAL if report.rejected else EXIT_OK
+
+
+def _write_outputs(args, data: dict, markdown: str) -> None:
+    from eval.report import write_json, write_text_atomically
+
+    print(markdown, end="")
+    if args.json:
+        write_json(args.json, data)
+        print(f"wrote {args.json}")
+    if args.markdown:
+        write_text_atomically(args.markdown, markdown)
+        print(f"wrote {args.markdown}")
+
+
+def cmd_eval(args) -> int:
+    from eval.evaluate import evaluate
+    from eval.report import evaluation_markdown
+
+    report = evaluate(args.dataset, args.references, targets=args.targets, spm_model=args.spm_model)
+    _write_outputs(args, report, evaluation_markdown(report))
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    from eval.compare import compare
+    from eval.report import comparison_markdown
+
+    report = compare(args.datasets, args.references, test=args.test, samples=args.samples,
+                     targets=args.targets, spm_model=args.spm_model)
+    _write_outputs(args, report, comparison_markdown(report))
+    return EXIT_OK
 
 
 def _quiet_libraries() -> None:
@@ -183,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args)
+    except OutputBusyError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_BUSY
     except SeedMTError as err:
         print(f"seedmt: error: {err}", file=sys.stderr)
         return EXIT_FATAL

@@ -4,15 +4,18 @@ Writes go to a temporary sibling folder which is renamed into place, so a crash 
 half-written dataset where the last good one was."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_from_disk
 
-from translate.errors import OutputError
+from translate.errors import OutputBusyError, OutputError
 from translate.languages import NO_SPACE_SCRIPTS, script_of
 from translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
                               segments_features, target_column)
@@ -80,6 +83,30 @@ def check_writable(out_dir: Path) -> None:
         raise OutputError(f"cannot create the output folder's parent {parent}: {err.strerror}") from None
     if not os.access(parent, os.W_OK) or (out_dir.exists() and not os.access(out_dir, os.W_OK)):
         raise OutputError(f"output folder {out_dir} is not writable")
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Exclusive lock on `<out_dir>.lock` for the whole run, so that two runs on the same output cannot
+    interleave. The OS releases it when the process dies, so a killed run never leaves a stale lock."""
+    lock_path = Path(out_dir).resolve().with_name(f"{Path(out_dir).name}.lock")
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise OutputBusyError(f"another seedmt run ({holder}) is writing {out_dir}; wait for it to finish "
+                                  "or pass a different --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:

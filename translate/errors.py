@@ -21,12 +21,18 @@ class OutputError(SeedMTError):
     """The output location cannot be written."""
 
 
+class OutputBusyError(OutputError):
+    """Another seedmt run holds the output folder's lock."""
+
+
 @dataclass(frozen=True)
 class SeedProblem:
-    """One seed file that could not be processed, and why; the rest of the batch goes on."""
+    """Something about one seed file, for the user: either it was rejected (the rest of the batch goes on),
+    or it was taken with a warning (`rejected=False`: cleaned text, duplicate content, not a seed...)."""
 
     path: Path
     problem: str
+    rejected: bool = True
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}"

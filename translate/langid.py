@@ -35,6 +35,8 @@ def _identifier():
 
 def detect_language(text: str) -> LanguageDecision:
     """FLORES-200 code of `text`, or LanguageUndecidedError explaining why not."""
+    if not any(char.isalpha() for char in text):
+        raise LanguageUndecidedError("no letters to identify the language from")
     iso, confidence = _identifier().classify(text)
     confidence = float(confidence)
     text_script = dominant_script(text)

@@ -6,6 +6,7 @@
 The CLI (`seedmt translate`) is a thin wrapper over this."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from translate.backends import TranslationBackend, load_backend
-from translate.dataset import TranslatedDocument, build_dataset, check_writable, save_atomically
+from translate.cache import SegmentCache, system_key
+from translate.dataset import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
 from translate.errors import SeedProblem
 from translate.ingest import ingest
 from translate.languages import NO_SPACE_SCRIPTS, script_of
@@ -29,6 +31,7 @@ from translate.settings import BatchingSettings, DecodingSettings
 log = logging.getLogger(__name__)
 DEFAULT_TARGETS = ("eng_Latn", "zho_Hans")
 ALL_FILES = "*"
+DEFAULT_CACHE_NAME = "seedmt-cache.sqlite"
 
 
 @dataclass
@@ -50,6 +53,12 @@ class TranslationJob:
     max_input_tokens: int = 200
     backend_options: dict = field(default_factory=dict)
     show_progress: bool | None = None  # None: only on a terminal
+    # Segment cache (SQLite): None = `seedmt-cache.sqlite` beside the output folder; use_cache=False: none.
+    cache_path: Path | None = None
+    use_cache: bool = True
+
+    def resolved_cache_path(self) -> Path:
+        return self.cache_path or Path(self.out_dir).parent / DEFAULT_CACHE_NAME
 
 
 @dataclass
@@ -59,6 +68,13 @@ class RunReport:
     problems: list[SeedProblem]
     run: dict | None
     seconds: float
+    translated_inputs: int = 0  # model inputs translated in this run
+    cached_inputs: int = 0  # model inputs taken from the segment cache
+    cache_moved_aside: Path | None = None  # an unreadable cache file, moved away and rebuilt
+
+    @property
+    def rejected(self) -> list[SeedProblem]:
+        return [p for p in self.problems if p.rejected]
 
     @property
     def num_segments(self) -> int:
@@ -66,9 +82,9 @@ class RunReport:
 
 
 def prepare_documents(job: TranslationJob) -> tuple[list[TranslatedDocument], list[SeedProblem]]:
-    """Ingest, identify the language and segment every seed; failures become problems."""
+    """Ingest, identify the language and segment every seed; failures (and warnings) become problems."""
     ingested = ingest(job.seeds_dir)
-    problems = list(ingested.problems)
+    problems = list(ingested.problems) + list(ingested.warnings)
     docs: list[TranslatedDocument] = []
     for doc in ingested.documents:
         override = job.source_langs.get(doc.doc_id) or job.source_langs.get(ALL_FILES)
@@ -92,23 +108,56 @@ def _pieces_within_limit(text: str, tokens: int, limit: int) -> list[str]:
     return [text[a:b] for a, b in spans]
 
 
-def translate_direction(backend: TranslationBackend, texts: list[str], src: str, tgt: str,
-                        job: TranslationJob, progress: tqdm) -> list[str]:
+@dataclass
+class TranslationContext:
+    """State shared by every direction of a run: backend, cache, progress bar, counts."""
+
+    backend: TranslationBackend
+    job: TranslationJob
+    progress: tqdm
+    cache: SegmentCache | None
+    system: str
+    translated: int = 0
+    cached: int = 0
+
+
+def translate_inputs(ctx: TranslationContext, inputs: list[str], src: str, tgt: str) -> dict[str, str]:
+    """Model input -> output for unique `inputs`: from the cache where present, else translated, with each
+    finished batch written to the cache at once."""
+    done = ctx.cache.lookup(ctx.system, src, tgt, inputs) if ctx.cache is not None else {}
+    missing = [text for text in inputs if text not in done]
+    ctx.cached += len(inputs) - len(missing)
+    ctx.progress.total += len(missing)
+    ctx.progress.refresh()
+
+    def on_batch(positions: list[int], outputs: list[str]) -> None:
+        pairs = [(missing[i], out) for i, out in zip(positions, outputs)]
+        if ctx.cache is not None:
+            ctx.cache.store(ctx.system, src, tgt, pairs)
+        done.update(pairs)
+        ctx.translated += len(pairs)
+        ctx.progress.update(len(pairs))
+
+    if missing:
+        ctx.backend.translate_segments(missing, src, tgt, ctx.job.decoding, on_batch=on_batch)
+    return done
+
+
+def translate_direction(ctx: TranslationContext, texts: list[str], src: str, tgt: str) -> list[str]:
     """Unique `texts` from src to tgt; over-long inputs are split, translated, and joined back."""
-    counts = backend.count_tokens(texts, src)
-    pieces_per_text = [_pieces_within_limit(t, n, job.max_input_tokens) for t, n in zip(texts, counts)]
+    counts = ctx.backend.count_tokens(texts, src)
+    pieces_per_text = [_pieces_within_limit(t, n, ctx.job.max_input_tokens) for t, n in zip(texts, counts)]
     if any(len(p) > 1 for p in pieces_per_text):
         log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
-                    sum(len(p) > 1 for p in pieces_per_text), job.max_input_tokens)
-    flat = [piece for pieces in pieces_per_text for piece in pieces]
-    translated = iter(backend.translate_segments(
-        flat, src, tgt, job.decoding, on_progress=lambda n: progress.update(n)))
+                    sum(len(p) > 1 for p in pieces_per_text), ctx.job.max_input_tokens)
+    outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_text for p in pieces)), src, tgt)
     joiner = "" if script_of(tgt) in NO_SPACE_SCRIPTS else " "
-    return [joiner.join(next(translated) for _ in pieces) for pieces in pieces_per_text]
+    return [joiner.join(outputs[piece] for piece in pieces) for pieces in pieces_per_text]
 
 
-def translate_documents(docs: list[TranslatedDocument], backend: TranslationBackend, job: TranslationJob) -> None:
+def translate_documents(docs: list[TranslatedDocument], ctx: TranslationContext) -> None:
     """Fill `doc.translations`; identical segments across documents are translated once per direction."""
+    job = ctx.job
     directions: dict[tuple[str, str], list[str]] = defaultdict(list)
     for doc in docs:
         for target in job.targets:
@@ -116,13 +165,10 @@ def translate_documents(docs: list[TranslatedDocument], backend: TranslationBack
                 continue
             directions[(doc.source_lang, target)].extend(s.text for s in doc.segments)
     unique = {key: list(dict.fromkeys(texts)) for key, texts in directions.items()}
-    total = sum(len(texts) for texts in unique.values())
     memo: dict[tuple[str, str], dict[str, str]] = {}
-    disable = None if job.show_progress is None else not job.show_progress
-    with tqdm(total=total, desc="translating", unit="seg", disable=disable) as progress:
-        for (src, tgt), texts in unique.items():
-            progress.set_postfix_str(f"{src}->{tgt}")
-            memo[(src, tgt)] = dict(zip(texts, translate_direction(backend, texts, src, tgt, job, progress)))
+    for (src, tgt), texts in unique.items():
+        ctx.progress.set_postfix_str(f"{src}->{tgt}")
+        memo[(src, tgt)] = dict(zip(texts, translate_direction(ctx, texts, src, tgt)))
     for doc in docs:
         for target in job.targets:
             if target == doc.source_lang:
@@ -133,19 +179,34 @@ def translate_documents(docs: list[TranslatedDocument], backend: TranslationBack
                 doc.translations[target] = [table[s.text] for s in doc.segments]
 
 
+def inputs_digest(docs: list[TranslatedDocument]) -> str:
+    return hashlib.sha256("|".join(f"{d.doc_id}:{d.sha256}:{d.source_lang}" for d in docs).encode()).hexdigest()
+
+
 def run_translation(job: TranslationJob, backend: TranslationBackend | None = None) -> RunReport:
     started, clock = utc_now(), time.perf_counter()
     docs, problems = prepare_documents(job)
     if not docs:
         return RunReport(None, [], problems, None, time.perf_counter() - clock)
     check_writable(job.out_dir)
-    if backend is None:
-        backend = load_backend(job.backend, resolve_model(job.model, job.revision), device=job.device,
-                               compute_type=job.compute_type, batching=job.batching, **job.backend_options)
-    translate_documents(docs, backend, job)
-    run = make_run_record(backend.describe(), job.decoding, job.batching,
-                          {"splitter": "sentencex", "max_chars": job.max_segment_chars,
-                           "max_input_tokens": job.max_input_tokens},
-                          list(job.targets), started, utc_now())
-    save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
-    return RunReport(job.out_dir, docs, problems, run, time.perf_counter() - clock)
+    with output_lock(job.out_dir):
+        if backend is None:
+            backend = load_backend(job.backend, resolve_model(job.model, job.revision), device=job.device,
+                                   compute_type=job.compute_type, batching=job.batching, **job.backend_options)
+        info = backend.describe()
+        cache = SegmentCache(job.resolved_cache_path()) if job.use_cache else None
+        disable = None if job.show_progress is None else not job.show_progress
+        try:
+            with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress:
+                ctx = TranslationContext(backend, job, progress, cache, system_key(info, job.decoding.as_dict()))
+                translate_documents(docs, ctx)
+        finally:
+            if cache is not None:
+                cache.close()
+        segmentation = {"splitter": "sentencex", "max_chars": job.max_segment_chars,
+                        "max_input_tokens": job.max_input_tokens}
+        run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),
+                              inputs_digest(docs))
+        save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
+    return RunReport(job.out_dir, docs, problems, run, time.perf_counter() - clock, ctx.translated, ctx.cached,
+                     cache.moved_aside if cache is not None else None)

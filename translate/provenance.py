@@ -54,9 +54,13 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
 
 
 def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: BatchingSettings,
-                    segmentation: dict, targets: list[str], started_at: str, finished_at: str) -> dict:
+                    segmentation: dict, targets: list[str], started_at: str, finished_at: str,
+                    inputs_digest: str) -> dict:
+    """`run_id` names what was translated and how (system, settings, input documents), not when: the
+    same command on the same seeds gives the same id, so a resumed run's dataset equals an uninterrupted one."""
     signature = run_signature(backend_info, decoding, targets)
-    run_id = hashlib.sha256(f"{signature}|{started_at}".encode()).hexdigest()[:12]
+    identity = f"{signature}|{json.dumps(segmentation, sort_keys=True)}|{inputs_digest}"
+    run_id = hashlib.sha256(identity.encode()).hexdigest()[:12]
     return {
         "run_id": run_id,
         "started_at": started_at,

@@ -11,7 +11,8 @@ from translate.model_source import ResolvedModel
 from translate.settings import BatchingSettings, DecodingSettings
 
 BACKEND_NAMES = ("transformers", "ct2")
-ProgressCallback = Callable[[int], None]
+# Called after each batch with the batch's input positions and their translations (progress, caching).
+BatchCallback = Callable[[list[int], list[str]], None]
 
 
 class TranslationBackend(Protocol):
@@ -23,9 +24,9 @@ class TranslationBackend(Protocol):
         src_lang: str,
         tgt_lang: str,
         settings: DecodingSettings,
-        on_progress: ProgressCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> list[str]:
-        """Translate each segment independently; `on_progress(n)` after every batch of n segments."""
+        """Translate each segment independently; `on_batch(positions, outputs)` after every batch."""
         ...
 
     def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:

@@ -15,10 +15,10 @@ import os
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from translate.backends import ProgressCallback
+from translate.backends import BatchCallback
 from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
 from translate.batching import restore_order, token_budget_batches
 from translate.errors import ModelFormatError
@@ -100,20 +100,27 @@ def target_vocabulary(vocabulary: Sequence[str], target: str) -> list[str]:
 
 
 def trimmed_model_view(ct2_dir: Path, target: str) -> Path:
-    """A folder sharing the converted weights (hard links) with a vmap.txt for `target`."""
-    view = ct2_dir / f"vmap-{target}"
+    """A folder sharing the converted weights with a vmap.txt restricted to `target`'s script."""
+    vocabulary = json.loads((ct2_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    return vocabulary_map_view(ct2_dir, f"vmap-{target}", lambda: target_vocabulary(vocabulary, target))
+
+
+def vocabulary_map_view(ct2_dir: Path, name: str, keep_tokens: Callable[[], list[str]]) -> Path:
+    """`ct2_dir/name`: the converted model's files (hard links, no copy) plus a vmap.txt that lets
+    decoding choose only from `keep_tokens()`. Built once; reused while its vmap.txt exists."""
+    view = ct2_dir / name
     if (view / VMAP_FILE).is_file():
         return view
-    vocabulary = json.loads((ct2_dir / "shared_vocabulary.json").read_text(encoding="utf-8"))
-    staging = Path(tempfile.mkdtemp(prefix=f".vmap-{target}.tmp-", dir=ct2_dir))
-    for name in CT2_MODEL_FILES:
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=ct2_dir))
+    for file_name in CT2_MODEL_FILES:
         try:
-            os.link(ct2_dir / name, staging / name)
+            os.link(ct2_dir / file_name, staging / file_name)
         except OSError:
-            shutil.copy2(ct2_dir / name, staging / name)
+            shutil.copy2(ct2_dir / file_name, staging / file_name)
     # An empty source n-gram lists candidates that are always allowed: a fixed target vocabulary.
-    (staging / VMAP_FILE).write_text("\t" + " ".join(target_vocabulary(vocabulary, target)) + "\n",
-                                     encoding="utf-8")
+    (staging / VMAP_FILE).write_text("\t" + " ".join(keep_tokens()) + "\n", encoding="utf-8")
+    if view.exists():
+        shutil.rmtree(view)
     os.replace(staging, view)
     return view
 
@@ -144,12 +151,21 @@ class CTranslate2Backend:
         key = target if self.trim_vocabulary else "*"
         if key not in self._translators:
             self._translators.clear()
-            path = trimmed_model_view(self.ct2_dir, target) if self.trim_vocabulary else self.ct2_dir
+            path = self._model_folder(target)
             device, _, index = self.device.partition(":")
             self._translators[key] = ctranslate2.Translator(
                 str(path), device=device, device_index=int(index or 0), compute_type=self.compute_type,
                 intra_threads=self.threads if device == "cpu" else 0)
         return self._translators[key]
+
+    def _model_folder(self, target: str) -> Path:
+        """With trimming: a vmap.txt already in the model folder is the user's own map, used for
+        every target; otherwise one is derived from the target's script."""
+        if not self.trim_vocabulary:
+            return self.ct2_dir
+        if (self.ct2_dir / VMAP_FILE).is_file():
+            return self.ct2_dir
+        return trimmed_model_view(self.ct2_dir, target)
 
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "compute_type": self.compute_type,
@@ -160,7 +176,7 @@ class CTranslate2Backend:
         return [len(ids) for ids in source_token_ids(self.tokenizer, list(segments), src_lang)]
 
     def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
-                           settings: DecodingSettings, on_progress: ProgressCallback | None = None) -> list[str]:
+                           settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str]:
         if not segments:
             return []
         language_token_id(self.tokenizer, tgt_lang)
@@ -179,8 +195,8 @@ class CTranslate2Backend:
                 max_decoding_length=settings.max_new_tokens,
                 min_decoding_length=max(1, settings.min_new_tokens), use_vmap=self.trim_vocabulary)
             results.append([self._decode(out.hypotheses[0], tgt_lang) for out in outputs])
-            if on_progress:
-                on_progress(len(batch))
+            if on_batch:
+                on_batch(batch, results[-1])
         return restore_order(batches, results)
 
     def _decode(self, tokens: list[str], tgt_lang: str) -> str:

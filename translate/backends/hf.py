@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from translate.backends import ProgressCallback
+from translate.backends import BatchCallback
 from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
 from translate.batching import restore_order, token_budget_batches
 from translate.errors import ModelFormatError
@@ -44,12 +44,15 @@ def generation_kwargs(settings: DecodingSettings) -> dict:
 
 def load_seq2seq_model(model: ResolvedModel, device: str, dtype):
     from transformers import AutoModelForSeq2SeqLM
+    from transformers.utils import logging as transformers_logging
 
     if not any(model.path.glob("*.safetensors")):
         raise ModelFormatError(
             f"{model.path} has no *.safetensors weights; seedmt does not load pickled checkpoints. "
             "Convert once with transformers (`model.save_pretrained(dir)` writes safetensors)."
         )
+    # seedmt shows its own progress bar; the per-tensor loading bar is noise in logs.
+    transformers_logging.disable_progress_bar()
     try:
         loaded = AutoModelForSeq2SeqLM.from_pretrained(
             str(model.path), dtype=dtype, use_safetensors=True, trust_remote_code=False
@@ -81,7 +84,7 @@ class TransformersBackend:
         return [len(ids) for ids in source_token_ids(self.tokenizer, list(segments), src_lang)]
 
     def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
-                           settings: DecodingSettings, on_progress: ProgressCallback | None = None) -> list[str]:
+                           settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str]:
         import torch
 
         if not segments:
@@ -98,6 +101,6 @@ class TransformersBackend:
             with torch.inference_mode():
                 output = self.model.generate(**inputs, forced_bos_token_id=target_id, **kwargs)
             results.append(self.tokenizer.batch_decode(output, skip_special_tokens=True))
-            if on_progress:
-                on_progress(len(batch))
+            if on_batch:
+                on_batch(batch, results[-1])
         return restore_order(batches, results)

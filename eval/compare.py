@@ -1,0 +1,106 @@
+"""Compare checkpoints: the same segments translated by several systems, scored against the same
+references, with sacrebleu's paired significance tests (the Python API behind `seedmt compare`).
+
+The first system is the baseline. Per direction and metric each system gets its score, the delta to the
+baseline, a 95% confidence interval of its score (bootstrap) and the p-value of the difference: paired
+bootstrap resampling (Koehn, 2004) by default, approximate randomisation (Riezler & Maxwell, 2005) on
+request. sacrebleu's RNG seed (SACREBLEU_SEED, default 12345) makes the numbers reproducible."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sacrebleu.significance import PairedTest
+
+from eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
+from eval.metrics import SPBLEU_SKIPPED, make_metrics
+from translate.errors import SeedMTError
+
+TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    out_dir: Path
+
+
+def name_systems(out_dirs: list[Path]) -> list[System]:
+    names = [Path(d).name for d in out_dirs]
+    if len(set(names)) < len(names):
+        names = [str(d) for d in out_dirs]
+    return [System(n, Path(d)) for n, d in zip(names, out_dirs)]
+
+
+def _segment_sources(out_dir: Path) -> dict[str, str]:
+    from translate.dataset import load_translations
+    from translate.schema import SEGMENTS, TRANSLATION_COLUMN
+
+    return {row["segment_id"]: row[TRANSLATION_COLUMN][row["source_lang"]]
+            for row in load_translations(out_dir)[SEGMENTS]}
+
+
+def check_same_segments(systems: list[System]) -> None:
+    """Every dataset must hold the same source segments as the baseline's (ids and text)."""
+    baseline = _segment_sources(systems[0].out_dir)
+    for system in systems[1:]:
+        sources = _segment_sources(system.out_dir)
+        differing = sorted(set(baseline) ^ set(sources)) or sorted(s for s in baseline if baseline[s] != sources[s])
+        if differing:
+            raise SeedMTError(f"{system.out_dir} and {systems[0].out_dir} do not cover the same segments "
+                              f"({len(differing)} differ, e.g. {differing[0]}); translate the same seeds, with the "
+                              "same segmentation settings, with each checkpoint")
+
+
+def _number(value) -> float | None:
+    """sacrebleu returns numpy scalars; JSON wants plain floats."""
+    return None if value is None else round(float(value), 4)
+
+
+def _compare_direction(systems: list[System], per_system: list[PairedSegments], test: str, samples: int,
+                       spm_model: Path | None) -> dict:
+    references = [per_system[0].references]
+    block = {"source_lang": per_system[0].source_lang, "target": per_system[0].target,
+             "segments": len(references[0]), "metrics": {}}
+    named = [(s.name, p.hypotheses) for s, p in zip(systems, per_system)]
+    # One test per metric: sacrebleu keys results by score name, and BLEU and spBLEU share "BLEU".
+    for name, metric in make_metrics(per_system[0].target, spm_model).items():
+        paired_test = PairedTest(named, {name: metric}, references, test_type=test, n_samples=samples,
+                                 n_ar_confidence=1000 if test == "ar" else -1)
+        signatures, results = paired_test()
+        (score_name,) = [k for k in results if k != "System"]
+        baseline_score = results[score_name][0].score
+        rows = []
+        for system_name, result in zip(results["System"], results[score_name]):
+            rows.append({"system": system_name, "score": _number(result.score),
+                         "delta": _number(result.score - baseline_score), "mean": _number(result.mean),
+                         "ci95": _number(result.ci), "p_value": _number(result.p_value)})
+        block["metrics"][name] = {"signature": str(signatures[score_name]), "systems": rows}
+    return block
+
+
+def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", samples: int = 0,
+            targets: list[str] | None = None, spm_model: Path | None = None) -> dict:
+    """Significance-tested comparison of datasets translated by different checkpoints; JSON-ready."""
+    if len(out_dirs) < 2:
+        raise SeedMTError("compare needs at least two datasets (the first is the baseline)")
+    if test not in TESTS:
+        raise SeedMTError(f"unknown test '{test}' (choose from {', '.join(TESTS)})")
+    systems = name_systems(out_dirs)
+    check_same_segments(systems)
+    paired, notes = [], []
+    for system in systems:
+        directions, system_notes = pair_dataset(system.out_dir, references_dir, targets)
+        paired.append(directions)
+        notes += [f"{system.name}: {n}" for n in system_notes]
+    if spm_model is None:
+        notes.append(SPBLEU_SKIPPED)
+    blocks = [_compare_direction(systems, [p[key] for p in paired], test, samples, spm_model)
+              for key in sorted(paired[0])]
+    pooled = [pooled_by_target(p) for p in paired]
+    blocks += [_compare_direction(systems, [p[t] for p in pooled], test, samples, spm_model)
+               for t in sorted(pooled[0])]
+    return {"baseline": systems[0].name, "test": TESTS[test],
+            "samples": samples or PairedTest._DEFAULT_SAMPLES[test],
+            "systems": [{"name": s.name, **system_description(s.out_dir)} for s in systems],
+            "notes": notes, "directions": blocks}

@@ -1,0 +1,168 @@
+"""Score a translated dataset against references/ - the Python API behind `seedmt eval`.
+
+    from eval.evaluate import evaluate
+    report = evaluate(Path("out/translations"), Path("references"))
+    report["directions"][0]["scores"]["chrF2++"]["score"]
+
+Hypotheses and references are paired per document: by segment id when the reference file is segment-level
+and matches the dataset's segmentation, otherwise by re-segmenting the document's translation to the
+reference units (eval.align). Directions are (source language, target); a target with several source
+languages also gets a pooled row."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.align import join_segments, resegment
+from eval.metrics import SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
+from eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
+                             segmentation_changed)
+from translate.dataset import load_translations
+from translate.errors import SeedMTError
+from translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+
+log = logging.getLogger(__name__)
+ALL_SOURCES = "*"
+
+
+@dataclass
+class PairedSegments:
+    """Hypotheses of one system paired with references, for one (source language, target) direction."""
+
+    source_lang: str
+    target: str
+    doc_ids: list[str] = field(default_factory=list)
+    unit_ids: list[str] = field(default_factory=list)  # segment id, or "<doc_id>#<n>" for re-segmented units
+    hypotheses: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    skipped_segments: int = 0
+    resegmented_documents: list[str] = field(default_factory=list)
+
+    def extend(self, other: PairedSegments) -> None:
+        self.doc_ids += other.doc_ids
+        self.unit_ids += other.unit_ids
+        self.hypotheses += other.hypotheses
+        self.references += other.references
+        self.skipped_segments += other.skipped_segments
+        self.resegmented_documents += other.resegmented_documents
+
+
+def _document_rows(segments) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for row in segments:
+        rows[row["doc_id"]].append(row)
+    for doc_rows in rows.values():
+        doc_rows.sort(key=lambda r: r["index"])
+    return rows
+
+
+def pair_document(rows: list[dict], reference: DocumentReference, target: str) -> PairedSegments:
+    doc_id, source_lang = rows[0]["doc_id"], rows[0]["source_lang"]
+    paired = PairedSegments(source_lang, target)
+    sources = {r["segment_id"]: r[TRANSLATION_COLUMN][source_lang] for r in rows}
+    hypotheses = {r["segment_id"]: r[TRANSLATION_COLUMN][target] for r in rows}
+    if reference.segment_level and not segmentation_changed(reference, sources):
+        check_segment_ids(reference, [r["segment_id"] for r in rows])
+        for line in reference.lines:
+            if line.text is None:
+                paired.skipped_segments += 1
+                continue
+            paired.doc_ids.append(doc_id)
+            paired.unit_ids.append(line.segment_id)
+            paired.hypotheses.append(hypotheses[line.segment_id])
+            paired.references.append(line.text)
+        return paired
+    if reference.segment_level:
+        log.warning("%s: the recorded source segments differ from the dataset's segmentation; "
+                    "re-segmenting the translation to the references", reference.path)
+    units = reference.texts
+    pieces = resegment(join_segments([hypotheses[r["segment_id"]] for r in rows], target), units, target)
+    paired.doc_ids += [doc_id] * len(units)
+    paired.unit_ids += [f"{doc_id}#{n}" for n in range(len(units))]
+    paired.hypotheses += pieces
+    paired.references += units
+    paired.resegmented_documents.append(doc_id)
+    return paired
+
+
+def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None = None
+                 ) -> tuple[dict[tuple[str, str], PairedSegments], list[str]]:
+    """Paired segments per direction, and notes on what was left out (and why)."""
+    dataset = load_translations(out_dir)
+    run_targets = list(dataset[RUNS][0]["targets"])
+    available = reference_targets(references_dir) if Path(references_dir).is_dir() else []
+    targets = targets or [t for t in run_targets if t in available]
+    if not targets:
+        raise SeedMTError(f"no references in {references_dir} for the dataset's targets ({', '.join(run_targets)}); "
+                          f"expected files like {references_dir}/{run_targets[0]}/<doc_id>.jsonl")
+    notes: list[str] = []
+    directions: dict[tuple[str, str], PairedSegments] = {}
+    for target in targets:
+        if target not in run_targets:
+            raise SeedMTError(f"{out_dir} holds no translations into {target} (targets: {', '.join(run_targets)})")
+        references = load_references(references_dir, target)
+        for doc_id, rows in _document_rows(dataset[SEGMENTS]).items():
+            if target in rows[0]["copied_targets"]:
+                notes.append(f"{doc_id} -> {target}: not scored, the seed is already in {target} (copied)")
+                continue
+            if doc_id not in references:
+                notes.append(f"{doc_id} -> {target}: no reference file ({references_dir}/{target}/{doc_id}.jsonl)")
+                continue
+            paired = pair_document(rows, references[doc_id], target)
+            key = (paired.source_lang, target)
+            directions.setdefault(key, PairedSegments(*key)).extend(paired)
+        unused = sorted(set(references) - {r["doc_id"] for r in dataset[SEGMENTS]})
+        if unused:
+            notes.append(f"{target}: reference files for documents not in the dataset: {', '.join(unused)}")
+    return directions, notes
+
+
+def pooled_by_target(directions: dict[tuple[str, str], PairedSegments]) -> dict[str, PairedSegments]:
+    pooled: dict[str, PairedSegments] = {}
+    for (_, target), paired in sorted(directions.items()):
+        pooled.setdefault(target, PairedSegments(ALL_SOURCES, target)).extend(paired)
+    return pooled
+
+
+def system_description(out_dir: Path) -> dict:
+    run = load_translations(out_dir)[RUNS][0]
+    return {"dataset": str(out_dir), "model": run["model"], "revision": run["revision"],
+            "backend": run["backend"], "compute_type": run["compute_type"], "run_signature": run["signature"]}
+
+
+def _score_block(paired: PairedSegments, spm_model: Path | None, with_segments: bool) -> dict:
+    metrics = make_metrics(paired.target, spm_model)
+    block = {
+        "source_lang": paired.source_lang, "target": paired.target,
+        "documents": sorted(set(paired.doc_ids)), "segments": len(paired.hypotheses),
+        "skipped_segments": paired.skipped_segments, "resegmented_documents": paired.resegmented_documents,
+        "scores": corpus_scores(paired.hypotheses, paired.references, metrics),
+    }
+    if with_segments:
+        block["per_document"] = {}
+        for doc_id in block["documents"]:
+            picks = [i for i, d in enumerate(paired.doc_ids) if d == doc_id]
+            scores = corpus_scores([paired.hypotheses[i] for i in picks], [paired.references[i] for i in picks],
+                                   metrics)
+            block["per_document"][doc_id] = {name: s["score"] for name, s in scores.items()}
+        block["per_segment"] = [
+            {"id": unit, "chrF2++": chrf}
+            for unit, chrf in zip(paired.unit_ids, segment_chrf(paired.hypotheses, paired.references))]
+    return block
+
+
+def evaluate(out_dir: Path, references_dir: Path, *, targets: list[str] | None = None,
+             spm_model: Path | None = None) -> dict:
+    """Corpus, per-document and per-segment scores of the dataset in `out_dir`; JSON-ready."""
+    directions, notes = pair_dataset(Path(out_dir), Path(references_dir), targets)
+    if spm_model is None:
+        notes.append(SPBLEU_SKIPPED)
+    return {
+        "system": system_description(Path(out_dir)),
+        "references": str(references_dir),
+        "notes": notes,
+        "directions": [_score_block(p, spm_model, True) for _, p in sorted(directions.items())],
+        "targets": [_score_block(p, spm_model, False) for p in pooled_by_target(directions).values()],
+    }

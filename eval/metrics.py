@@ -1,0 +1,85 @@
+"""Translation metrics, all computed by sacrebleu, each reported with its sacrebleu signature.
+
+- BLEU: `tokenize="zh"` for Chinese targets, `13a` otherwise (sacrebleu's defaults for WMT).
+- chrF2++ (word_order=2, what NLLB reports), chrF2, TER (`asian_support` for Chinese targets).
+- spBLEU (BLEU on FLORES-200 SentencePiece pieces) only with a local SentencePiece model file: sacrebleu's
+  own `flores200` tokenizer downloads the model, which is not possible offline. The NLLB checkpoint's
+  `sentencepiece.bpe.model` is that model; its sha256 is reported so a score can be traced to the file."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics.base import Metric
+
+from translate.languages import script_of
+
+CHINESE_SCRIPTS = {"Hans", "Hant"}
+METRIC_ORDER = ("BLEU", "spBLEU", "chrF2++", "chrF2", "TER")
+SPBLEU_SKIPPED = ("spBLEU skipped: sacrebleu's flores200 tokenizer downloads its SentencePiece model; "
+                  "pass --spm-model PATH (e.g. the NLLB checkpoint's sentencepiece.bpe.model) to compute it")
+
+
+def bleu_tokenizer(target: str) -> str:
+    return "zh" if script_of(target) in CHINESE_SCRIPTS else "13a"
+
+
+class _SentencePieceTokenizer:
+    """sacrebleu tokenizer interface over a local SentencePiece model."""
+
+    def __init__(self, model_file: Path, signature: str) -> None:
+        import sentencepiece
+
+        self._processor = sentencepiece.SentencePieceProcessor(model_file=str(model_file))
+        self._signature = signature
+
+    def signature(self) -> str:
+        return self._signature
+
+    @lru_cache(maxsize=2**16)  # noqa: B019 - one tokenizer per run, lines repeat across metrics
+    def __call__(self, line: str) -> str:
+        return " ".join(self._processor.encode(line, out_type=str))
+
+
+class LocalSpmBLEU(BLEU):
+    """spBLEU with a SentencePiece model from disk instead of sacrebleu's download."""
+
+    def __init__(self, spm_model: Path, signature: str = "flores200") -> None:
+        super().__init__(tokenize="none")
+        self.tokenizer = _SentencePieceTokenizer(spm_model, signature)
+        self.tokenizer_signature = signature
+        self.spm_sha256 = hashlib.sha256(Path(spm_model).read_bytes()).hexdigest()
+
+
+def make_metrics(target: str, spm_model: Path | None = None) -> dict[str, Metric]:
+    chinese = script_of(target) in CHINESE_SCRIPTS
+    metrics: dict[str, Metric] = {"BLEU": BLEU(tokenize=bleu_tokenizer(target))}
+    if spm_model is not None:
+        metrics["spBLEU"] = LocalSpmBLEU(spm_model)
+    metrics["chrF2++"] = CHRF(word_order=2)
+    metrics["chrF2"] = CHRF()
+    metrics["TER"] = TER(asian_support=chinese)
+    return metrics
+
+
+def corpus_scores(hypotheses: Sequence[str], references: Sequence[str], metrics: dict[str, Metric]) -> dict:
+    """{metric: {"score", "signature", ...}} for one system on one set of segments."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
+    out = {}
+    for name, metric in metrics.items():
+        result = metric.corpus_score(list(hypotheses), [list(references)])
+        entry = {"score": round(result.score, 4), "signature": str(metric.get_signature())}
+        if isinstance(metric, LocalSpmBLEU):
+            entry["spm_model_sha256"] = metric.spm_sha256
+        out[name] = entry
+    return out
+
+
+def segment_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
+    """Sentence-level chrF2++ per segment (for reports; corpus scores are not averages of these)."""
+    chrf = CHRF(word_order=2)
+    return [round(chrf.sentence_score(h, [r]).score, 2) for h, r in zip(hypotheses, references, strict=True)]

@@ -1,0 +1,86 @@
+"""Render evaluation and comparison results: JSON for machines, Markdown tables for people."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from eval.metrics import METRIC_ORDER
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: dict) -> None:
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _direction(block: dict) -> str:
+    return f"{block['source_lang'] if block['source_lang'] != '*' else 'all'} → {block['target']}"
+
+
+def _metrics_in(blocks: list[dict], key: str) -> list[str]:
+    present = {name for block in blocks for name in block[key]}
+    return [m for m in METRIC_ORDER if m in present]
+
+
+def _signatures(blocks: list[dict], key: str, get) -> list[str]:
+    seen: dict[str, None] = {}
+    for block in blocks:
+        for name, value in block[key].items():
+            seen.setdefault(f"- {name}: `{get(value)}`", None)
+    return list(seen)
+
+
+def evaluation_markdown(report: dict) -> str:
+    system = report["system"]
+    blocks = report["directions"] + report["targets"]
+    metrics = _metrics_in(blocks, "scores")
+    lines = [f"# Evaluation of `{system['dataset']}`", "",
+             f"Model `{system['model']}` ({system['backend']}, {system['compute_type']}); "
+             f"references: `{report['references']}`.", "",
+             "| direction | segments | " + " | ".join(metrics) + " |",
+             "|---|---:|" + "---:|" * len(metrics)]
+    for block in blocks:
+        cells = [f"{block['scores'][m]['score']:.2f}" if m in block["scores"] else "-" for m in metrics]
+        lines.append(f"| {_direction(block)} | {block['segments']} | " + " | ".join(cells) + " |")
+    lines += ["", "Signatures:", *_signatures(blocks, "scores", lambda v: v["signature"])]
+    if report["notes"]:
+        lines += ["", "Notes:", *[f"- {n}" for n in report["notes"]]]
+    return "\n".join(lines) + "\n"
+
+
+def _p_value(p: float | None) -> str:
+    return "baseline" if p is None else (f"{p:.4f}" + (" *" if p < 0.05 else ""))
+
+
+def comparison_markdown(report: dict) -> str:
+    lines = [f"# Checkpoint comparison ({report['test']}, {report['samples']} samples)", "",
+             f"Baseline: `{report['baseline']}`. Δ = score − baseline; 95% CI of each score from the bootstrap; "
+             "`*` marks p < 0.05.", ""]
+    for system in report["systems"]:
+        lines.append(f"- `{system['name']}`: model `{system['model']}` ({system['backend']}, "
+                     f"{system['compute_type']})")
+    for block in report["directions"]:
+        lines += ["", f"## {_direction(block)} ({block['segments']} segments)", "",
+                  "| metric | system | score | Δ | 95% CI | p |", "|---|---|---:|---:|---:|---|"]
+        for metric in _metrics_in([block], "metrics"):
+            for row in block["metrics"][metric]["systems"]:
+                ci = f"± {row['ci95']:.2f}" if row["ci95"] is not None else "-"
+                lines.append(f"| {metric} | {row['system']} | {row['score']:.2f} | {row['delta']:+.2f} | {ci} | "
+                             f"{_p_value(row['p_value'])} |")
+    lines += ["", "Signatures:", *_signatures(report["directions"], "metrics", lambda v: v["signature"])]
+    if report["notes"]:
+        lines += ["", "Notes:", *[f"- {n}" for n in report["notes"]]]
+    return "\n".join(lines) + "\n"

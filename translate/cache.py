@@ -1,0 +1,92 @@
+"""Segment cache: every model input translated once per system, kept in SQLite across runs.
+
+A row is keyed by the system that produced it (weights fingerprint and revision, backend, compute type,
+decoding settings, vocabulary trimming), the language pair and the exact model input. Rows are written as
+each batch finishes, one transaction per batch, in WAL mode: a run killed at any point (kill -9 included)
+keeps every finished batch, and the same command run again only translates what is missing.
+
+A cache file that SQLite cannot read is moved aside (`<name>.corrupt-<time>`) and rebuilt empty."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+# Fields of a backend's describe() that change its outputs; device and thread counts do not.
+SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "compute_type", "trim_vocabulary")
+
+
+def system_key(backend_info: dict, decoding: dict) -> str:
+    """Identity of a translation system for caching: what determines its output for a given input."""
+    identity = {name: backend_info.get(name) for name in SYSTEM_FIELDS}
+    return hashlib.sha256(json.dumps([identity, decoding], sort_keys=True).encode()).hexdigest()
+
+
+def _row_key(system: str, src: str, tgt: str, text: str) -> str:
+    return hashlib.sha256(json.dumps([system, src, tgt, text]).encode("utf-8")).hexdigest()
+
+
+class SegmentCache:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.moved_aside: Path | None = None
+        try:
+            self._connection = self._open()
+        except sqlite3.DatabaseError as err:
+            self.moved_aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            log.warning("segment cache %s is unreadable (%s); moved to %s and rebuilt", self.path, err,
+                        self.moved_aside)
+            self.path.replace(self.moved_aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._connection = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            status = connection.execute("PRAGMA quick_check").fetchone()[0]
+            if status != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
+                               " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def lookup(self, system: str, src: str, tgt: str, texts: Sequence[str]) -> dict[str, str]:
+        """Cached translations of those `texts` that have one."""
+        found: dict[str, str] = {}
+        keys = {_row_key(system, src, tgt, t): t for t in texts}
+        items = list(keys)
+        for start in range(0, len(items), 500):
+            chunk = items[start:start + 500]
+            rows = self._connection.execute(
+                f"SELECT key, translation FROM translations WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, translation in rows:
+                found[keys[key]] = translation
+        return found
+
+    def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]]) -> None:
+        """One transaction: a batch is either wholly in the cache or not at all."""
+        rows = [(_row_key(system, src, tgt, text), system, src, tgt, out) for text, out in pairs]
+        with self._connection:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?)", rows)
+
+    def count(self) -> int:
+        return self._connection.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+
+    def close(self) -> None:
+        self._connection.close()
