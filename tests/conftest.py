@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# load_dataset caches what it reads; a per-session cache keeps tests from reading a stale earlier export.
+os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="seedmt-test-datasets-cache-")
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")

@@ -4,7 +4,7 @@ Sorting keeps padding low (the main cost of batched seq2seq decoding on CPU); th
 back in its own order through `restore_order`."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -39,3 +39,17 @@ def restore_order(batches: list[list[int]], batch_results: list[list[T]]) -> lis
         for index, result in zip(batch, results, strict=True):
             out[index] = result
     return out  # type: ignore[return-value]
+
+
+def run_in_batches(lengths: Sequence[int], max_tokens: int, max_size: int,
+                   translate_batch: Callable[[list[int]], list[T]],
+                   on_batch: Callable[[list[int], list[T]], None] | None = None) -> list[T]:
+    """Token-budget batches of the items, `translate_batch(positions)` on each, results in input order;
+    `on_batch(positions, results)` after every batch (progress, caching)."""
+    batches = token_budget_batches(lengths, max_tokens, max_size)
+    results: list[list[T]] = []
+    for batch in batches:
+        results.append(translate_batch(batch))
+        if on_batch:
+            on_batch(batch, results[-1])
+    return restore_order(batches, results)

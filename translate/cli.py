@@ -106,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("--force", action="store_true", help="convert again even if OUT holds a model")
     cv.set_defaults(handler=cmd_convert)
     _add_eval_parsers(sub)
+
+    pb = sub.add_parser(
+        "publish", help="export the dataset for the Hugging Face Hub, translators (TMX) and MT tools (Moses)",
+        description="Write EXPORT_DIR with parquet files per config (documents, segments, runs) and a README.md "
+                    "dataset card (YAML header: configs, languages, licence, task, size; body: provenance, "
+                    "references, limitations) that `datasets.load_dataset(EXPORT_DIR, \"segments\")` reads, plus "
+                    "translations.tmx (TMX 1.4) and moses/<src>-<tgt>/corpus.* parallel text.")
+    pb.add_argument("dataset", type=Path, help="dataset folder written by `seedmt translate`")
+    pb.add_argument("--to", type=Path, required=True, dest="export_dir", help="export folder to write")
+    pb.add_argument("--references", type=Path, default=Path("references"),
+                    help="references folder whose provenance goes into the card (default: %(default)s)")
+    pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
+    pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
+    pb.set_defaults(handler=cmd_publish)
     return parser
 
 
@@ -185,6 +199,7 @@ def cmd_convert(args) -> int:
 def cmd_translate(args) -> int:
     from translate.languages import is_flores200
     from translate.pipeline import TranslationJob, run_translation
+    from translate.quality import count_flags
 
     bad = [t for t in args.targets if not is_flores200(t)]
     if bad:
@@ -205,7 +220,9 @@ def cmd_translate(args) -> int:
         return EXIT_FATAL
     for doc in report.documents:
         copied = f" (copied for {', '.join(doc.copied_targets)})" if doc.copied_targets else ""
-        print(f"{doc.file_name}: {doc.source_lang} [{doc.lang_method}], {len(doc.segments)} segments{copied}")
+        counts = count_flags(doc.quality_flags)
+        flags = "; flags: " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items())) if counts else ""
+        print(f"{doc.file_name}: {doc.source_lang} [{doc.lang_method}], {len(doc.segments)} segments{copied}{flags}")
     if report.cache_moved_aside:
         print(f"seedmt: warning: the segment cache was unreadable; moved to {report.cache_moved_aside} "
               "and rebuilt", file=sys.stderr)
@@ -244,6 +261,16 @@ def cmd_compare(args) -> int:
     report = compare(args.datasets, args.references, test=args.test, samples=args.samples,
                      targets=args.targets, spm_model=args.spm_model)
     _write_outputs(args, report, comparison_markdown(report))
+    return EXIT_OK
+
+
+def cmd_publish(args) -> int:
+    from translate.publish import export_for_hub, push_to_hub
+
+    export_dir = export_for_hub(args.dataset, args.export_dir, args.references)
+    print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
+    if args.push:
+        print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")
     return EXIT_OK
 
 

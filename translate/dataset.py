@@ -36,6 +36,7 @@ class TranslatedDocument:
     segments: list[Segment]
     translations: dict[str, list[str]] = field(default_factory=dict)
     copied_targets: list[str] = field(default_factory=list)
+    quality_flags: list[list[str]] = field(default_factory=list)  # per segment, from translate.quality
 
 
 def join_translations(doc: TranslatedDocument, target: str) -> str:
@@ -66,7 +67,8 @@ def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict)
                 "segment_id": seg.segment_id, "doc_id": doc.doc_id, "index": seg.index,
                 "paragraph_index": seg.paragraph_index, "sentence_index": seg.sentence_index,
                 "start": seg.start, "end": seg.end, "source_lang": doc.source_lang,
-                TRANSLATION_COLUMN: pair, "copied_targets": doc.copied_targets, "run_id": run["run_id"],
+                TRANSLATION_COLUMN: pair, "copied_targets": doc.copied_targets,
+                "quality_flags": doc.quality_flags[i] if doc.quality_flags else [], "run_id": run["run_id"],
             })
     return DatasetDict({
         DOCUMENTS: Dataset.from_list(doc_rows, features=documents_features(targets)),

@@ -25,6 +25,7 @@ from translate.languages import NO_SPACE_SCRIPTS, script_of
 from translate.langid import LanguageUndecidedError, decide_language
 from translate.model_source import DEFAULT_MODEL, resolve_model
 from translate.provenance import make_run_record, utc_now
+from translate.quality import flag_documents
 from translate.segment import DEFAULT_MAX_CHARS, segment_document, split_long_span
 from translate.settings import BatchingSettings, DecodingSettings
 
@@ -203,6 +204,7 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
         finally:
             if cache is not None:
                 cache.close()
+        flag_documents(docs, job.targets)
         segmentation = {"splitter": "sentencex", "max_chars": job.max_segment_chars,
                         "max_input_tokens": job.max_input_tokens}
         run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),

@@ -53,6 +53,7 @@ def segments_features(languages: Iterable[str]) -> Features:
         "source_lang": Value("string"),
         TRANSLATION_COLUMN: Translation(languages=sorted(set(languages))),
         "copied_targets": List(Value("string")),
+        "quality_flags": List(Value("string")),  # "<target>:<flag>", see translate.quality
         "run_id": Value("string"),
     })
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from translate.backends import BatchCallback
 from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
-from translate.batching import restore_order, token_budget_batches
+from translate.batching import run_in_batches
 from translate.errors import ModelFormatError
 from translate.languages import FLORES200_SET, script_of
 from translate.model_source import ResolvedModel
@@ -145,13 +145,13 @@ class CTranslate2Backend:
         self._translators: dict[str, object] = {}
 
     def _translator(self, target: str):
-        """One live translator; with trimming one per target (loaded in turn, to bound memory)."""
+        """One live translator per model folder (a trimmed view per target is loaded in turn, to bound memory)."""
         import ctranslate2
 
-        key = target if self.trim_vocabulary else "*"
+        path = self._model_folder(target)
+        key = str(path)
         if key not in self._translators:
             self._translators.clear()
-            path = self._model_folder(target)
             device, _, index = self.device.partition(":")
             self._translators[key] = ctranslate2.Translator(
                 str(path), device=device, device_index=int(index or 0), compute_type=self.compute_type,
@@ -182,11 +182,9 @@ class CTranslate2Backend:
         language_token_id(self.tokenizer, tgt_lang)
         token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
         source_tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
-        batches = token_budget_batches([len(t) for t in source_tokens], self.batching.max_batch_tokens,
-                                       self.batching.max_batch_size)
         translator = self._translator(tgt_lang)
-        results: list[list[str]] = []
-        for batch in batches:
+
+        def translate_batch(batch: list[int]) -> list[str]:
             outputs = translator.translate_batch(
                 [source_tokens[i] for i in batch], target_prefix=[[tgt_lang]] * len(batch),
                 beam_size=settings.beam_size, patience=settings.patience,
@@ -194,10 +192,10 @@ class CTranslate2Backend:
                 # The target-language prefix counts as the first generated token, as in transformers.
                 max_decoding_length=settings.max_new_tokens,
                 min_decoding_length=max(1, settings.min_new_tokens), use_vmap=self.trim_vocabulary)
-            results.append([self._decode(out.hypotheses[0], tgt_lang) for out in outputs])
-            if on_batch:
-                on_batch(batch, results[-1])
-        return restore_order(batches, results)
+            return [self._decode(out.hypotheses[0], tgt_lang) for out in outputs]
+
+        return run_in_batches([len(t) for t in source_tokens], self.batching.max_batch_tokens,
+                              self.batching.max_batch_size, translate_batch, on_batch)
 
     def _decode(self, tokens: list[str], tgt_lang: str) -> str:
         if tokens and tokens[0] == tgt_lang:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from translate.backends import BatchCallback
 from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
-from translate.batching import restore_order, token_budget_batches
+from translate.batching import run_in_batches
 from translate.errors import ModelFormatError
 from translate.model_source import ResolvedModel
 from translate.settings import BatchingSettings, DecodingSettings
@@ -91,16 +91,14 @@ class TransformersBackend:
             return []
         target_id = language_token_id(self.tokenizer, tgt_lang)
         token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
-        batches = token_budget_batches([len(ids) for ids in token_ids], self.batching.max_batch_tokens,
-                                       self.batching.max_batch_size)
         kwargs = generation_kwargs(settings)
-        results: list[list[str]] = []
-        for batch in batches:
+
+        def translate_batch(batch: list[int]) -> list[str]:
             inputs = self.tokenizer.pad({"input_ids": [token_ids[i] for i in batch]}, return_tensors="pt")
             inputs = {key: value.to(self.device) for key, value in inputs.items()}
             with torch.inference_mode():
                 output = self.model.generate(**inputs, forced_bos_token_id=target_id, **kwargs)
-            results.append(self.tokenizer.batch_decode(output, skip_special_tokens=True))
-            if on_batch:
-                on_batch(batch, results[-1])
-        return restore_order(batches, results)
+            return self.tokenizer.batch_decode(output, skip_special_tokens=True)
+
+        return run_in_batches([len(ids) for ids in token_ids], self.batching.max_batch_tokens,
+                              self.batching.max_batch_size, translate_batch, on_batch)

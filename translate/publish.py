@@ -1,0 +1,214 @@
+"""Publish a translated dataset: the Hugging Face Hub layout (parquet per config + dataset card), TMX 1.4
+for translators' tools, and Moses-style parallel text per direction for MT tooling.
+
+    from translate.publish import export_for_hub
+    export_for_hub(Path("out/translations"), Path("out/export"))
+    datasets.load_dataset("out/export", "segments")
+
+`--push REPO_ID` uploads the export folder with huggingface_hub; the token comes from the usual places
+(`HF_TOKEN`, `hf auth login`) and is never printed."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from translate.dataset import load_translations
+from translate.errors import OutputError, SeedMTError
+from translate.languages import ISO639_1_TO_FLORES
+from translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
+
+_FLORES_TO_ISO = {code: iso for iso, codes in ISO639_1_TO_FLORES.items() for code in codes}
+# Characters XML 1.0 forbids even escaped.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def iso_language(flores_code: str) -> str:
+    """ISO 639-1 where one exists (zh keeps its script: zh-Hans), else the FLORES-200 language part."""
+    language, _, script = flores_code.partition("_")
+    iso = _FLORES_TO_ISO.get(flores_code, language)
+    return f"{iso}-{script}" if iso == "zh" else iso
+
+
+def size_category(rows: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if rows < limit:
+            return name
+    return "n>1M"
+
+
+def _replace_folder(staging: Path, target: Path) -> None:
+    if target.exists():
+        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def dataset_card(dataset, references_note: str | None) -> str:
+    documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
+    sources = sorted(set(documents["source_lang"]))
+    targets = sorted({t for run in runs for t in run["targets"]})
+    languages = sorted({iso_language(c).split("-")[0] for c in sources + targets})
+    configs = "\n".join(f"- config_name: {name}\n  data_files:\n  - split: train\n    path: {name}/train-*.parquet"
+                        for name in TABLES)
+    header = (f"---\nlanguage:\n" + "".join(f"- {code}\n" for code in languages) +
+              "license: other\nlicense_name: mixed\n"
+              "license_details: Source documents keep their publishers' terms (unknown); translations by the "
+              "models listed below; references in references/ are CC BY 4.0.\n"
+              f"task_categories:\n- translation\nsize_categories:\n- {size_category(len(segments))}\n"
+              f"pretty_name: seedmt aligned translations\nconfigs:\n{configs}\n---\n")
+    run_lines = []
+    for run in runs:
+        revision = run["revision"] or f"local folder, weights fingerprint {run['weights_fingerprint']}"
+        run_lines.append(f"- `{run['signature']}`: model `{run['model']}` (revision: {revision}), backend "
+                         f"{run['backend']} ({run['compute_type']} on {run['device']}), decoding {run['decoding']}, "
+                         f"{run['started_at']} to {run['finished_at']}")
+    body = f"""
+# seedmt aligned translations
+
+{len(documents)} source documents in {', '.join(sources)}, split into {len(segments)} sentence segments with
+character offsets, each translated into {', '.join(targets)} by the runs below. Produced with
+[seedmt](https://pypi.org/project/seedmt/) (`seedmt translate`, then `seedmt publish`).
+
+## Configs
+
+- `documents`: one row per source document: id, file name, detected language (method, confidence), text,
+  full translation per target (`translation_<code>`), targets copied because the source is already in them.
+- `segments`: one row per sentence: id `<doc_id>:<index>`, paragraph and sentence index, offsets into the
+  document text, `translation` (source and every target under their FLORES-200 codes), quality flags.
+- `runs`: provenance of each translation run (model, revision, backend, decoding settings, package versions,
+  start and end time).
+
+## Provenance
+
+{chr(10).join(run_lines)}
+
+## References
+
+{references_note or 'No reference translations were published with this export.'}
+
+## Known limitations
+
+- Machine translations, not reviewed by people. `segments.quality_flags` marks segments whose translation
+  looks off-target, repetitive, of implausible length or untranslated (heuristics, no reference needed).
+- Language identification (py3langid) decides each document's source language unless it was set by hand
+  (`documents.lang_method`).
+- Web-page boilerplate in the sources is translated like the article text.
+"""
+    return header + body
+
+
+def references_summary(references_dir: Path | None) -> str | None:
+    readme = references_dir / "README.md" if references_dir else None
+    if not readme or not readme.is_file():
+        return None
+    return (f"Reference translations for scoring live in `{references_dir}` of the seedmt repository; "
+            "from their provenance file:\n\n> " +
+            "\n> ".join(readme.read_text(encoding="utf-8").split("## Known limitations")[0].strip().splitlines()))
+
+
+def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None = None) -> Path:
+    """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed)."""
+    dataset = load_translations(out_dir)
+    export_dir = Path(export_dir).resolve()
+    try:
+        export_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{export_dir.name}.tmp-", dir=export_dir.parent))
+    except OSError as err:
+        raise OutputError(f"cannot write {export_dir}: {err.strerror}") from None
+    try:
+        for name in TABLES:
+            (staging / name).mkdir()
+            dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
+        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir)),
+                                           encoding="utf-8")
+        write_tmx(dataset, staging / "translations.tmx")
+        write_moses(dataset, staging / "moses")
+        _replace_folder(staging, export_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return export_dir
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_INVALID.sub("", text))
+
+
+def write_tmx(dataset, path: Path) -> int:
+    """TMX 1.4: one translation unit per segment, with the source and every target language."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("seedmt")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    units = 0
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n')
+        out.write(f'  <header creationtool="seedmt" creationtoolversion={quoteattr(version)} segtype="sentence" '
+                  'o-tmf="seedmt" adminlang="en" srclang="*all*" datatype="plaintext"/>\n  <body>\n')
+        for row in dataset[SEGMENTS]:
+            out.write(f"    <tu tuid={quoteattr(row['segment_id'])}>\n"
+                      f"      <prop type=\"x-doc-id\">{_xml_text(row['doc_id'])}</prop>\n")
+            for code, text in sorted(row[TRANSLATION_COLUMN].items()):
+                if text is None:
+                    continue
+                out.write(f"      <tuv xml:lang={quoteattr(iso_language(code))}><prop type=\"x-flores\">{code}"
+                          f"</prop><seg>{_xml_text(text)}</seg></tuv>\n")
+            out.write("    </tu>\n")
+            units += 1
+        out.write("  </body>\n</tmx>\n")
+    return units
+
+
+def write_moses(dataset, folder: Path) -> dict[str, int]:
+    """`<src>-<tgt>/corpus.<src>` and `corpus.<tgt>`: line-aligned plain text per translated direction."""
+    lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in dataset[SEGMENTS]:
+        source_lang = row["source_lang"]
+        for code, text in row[TRANSLATION_COLUMN].items():
+            if code == source_lang or text is None or code in row["copied_targets"]:
+                continue
+            lines[(source_lang, code)].append((row[TRANSLATION_COLUMN][source_lang], text))
+    counts = {}
+    for (src, tgt), pairs in sorted(lines.items()):
+        direction = folder / f"{src}-{tgt}"
+        direction.mkdir(parents=True)
+        one_line = lambda text: " ".join(text.split())  # noqa: E731 - a segment must stay on its line
+        (direction / f"corpus.{src}").write_text("".join(one_line(s) + "\n" for s, _ in pairs), encoding="utf-8")
+        (direction / f"corpus.{tgt}").write_text("".join(one_line(t) + "\n" for _, t in pairs), encoding="utf-8")
+        counts[f"{src}-{tgt}"] = len(pairs)
+    return counts
+
+
+def push_to_hub(export_dir: Path, repo_id: str, *, private: bool = True) -> str:
+    """Upload the export folder as a dataset repository; returns the repository URL."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled
+
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        api.upload_folder(folder_path=str(export_dir), repo_id=repo_id, repo_type="dataset",
+                          commit_message="Upload seedmt export")
+    except OfflineModeIsEnabled:
+        raise SeedMTError(f"cannot push to {repo_id}: HF_HUB_OFFLINE is set; unset it on a machine with network "
+                          "access") from None
+    except LocalTokenNotFoundError:
+        raise SeedMTError(f"cannot push to {repo_id}: no Hugging Face token; set HF_TOKEN or run "
+                          "`hf auth login`") from None
+    except HfHubHTTPError as err:
+        status = getattr(err.response, "status_code", "?")
+        raise SeedMTError(f"cannot push to {repo_id}: the Hub answered HTTP {status}") from None
+    except OSError as err:
+        raise SeedMTError(f"cannot push to {repo_id}: the Hub is unreachable ({type(err).__name__})") from None
+    return f"https://huggingface.co/datasets/{repo_id}"
+

@@ -1,0 +1,95 @@
+"""Reference-free quality flags for each translated segment, stored in the dataset.
+
+- off_target: the translation is written in another script than the target's, or py3langid confidently
+  identifies another language (only when the translation has enough letters to judge).
+- repetition: an n-gram repeated many times, the usual shape of a hallucinating decoder.
+- length_ratio: translation/source length far outside what translation between these scripts gives.
+- untranslated: the output is (nearly) the source copied.
+
+A flag is written `<target>:<flag>`, e.g. `eng_Latn:off_target`. Copied targets (seed already in the
+target language) are never flagged."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from difflib import SequenceMatcher
+
+from translate.languages import NO_SPACE_SCRIPTS, dominant_script, script_of, scripts_match
+
+FLAGS = ("off_target", "repetition", "length_ratio", "untranslated")
+MIN_LETTERS_FOR_LID = 20
+MIN_LID_CONFIDENCE = 0.9
+REPEATED_NGRAM = 3  # n
+REPEATED_NGRAM_TIMES = 4  # an n-gram seen this often in one segment
+# Character-length ratio translation/source. Wide on purpose: Korean or Chinese sources are 2-4x shorter
+# than their English translations, and the reverse; only gross failures should fall outside.
+LENGTH_RATIO_BOUNDS = (0.15, 6.0)
+MIN_CHARS_FOR_RATIO = 15
+UNTRANSLATED_SIMILARITY = 0.9
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _tokens(text: str, target: str) -> list[str]:
+    if script_of(target) in NO_SPACE_SCRIPTS:
+        return [c for c in text if not c.isspace()]
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def is_off_target(translation: str, target: str) -> bool:
+    """Written in another script than the target's, or confidently identified as another language."""
+    from translate.langid import LanguageUndecidedError, detect_language
+
+    if sum(c.isalpha() for c in translation) < MIN_LETTERS_FOR_LID:
+        return False
+    if not scripts_match(script_of(target), dominant_script(translation)):
+        return True
+    try:
+        decision = detect_language(translation)
+    except LanguageUndecidedError:
+        return False  # LID cannot tell: no verdict rather than a false alarm
+    return decision.confidence >= MIN_LID_CONFIDENCE and decision.code.split("_")[0] != target.split("_")[0]
+
+
+def has_repetition(translation: str, target: str) -> bool:
+    tokens = _tokens(translation, target)
+    grams = Counter(tuple(tokens[i:i + REPEATED_NGRAM]) for i in range(len(tokens) - REPEATED_NGRAM + 1))
+    return bool(grams) and max(grams.values()) >= REPEATED_NGRAM_TIMES
+
+
+def has_odd_length(source: str, translation: str) -> bool:
+    source_chars, translation_chars = len(source.strip()), len(translation.strip())
+    if source_chars < MIN_CHARS_FOR_RATIO:
+        return False
+    low, high = LENGTH_RATIO_BOUNDS
+    return not low <= translation_chars / source_chars <= high
+
+
+def is_untranslated(source: str, translation: str) -> bool:
+    a, b = source.strip().casefold(), translation.strip().casefold()
+    if not a or not b:
+        return False
+    return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= UNTRANSLATED_SIMILARITY
+
+
+def segment_flags(source: str, translation: str, target: str) -> list[str]:
+    checks = {
+        "off_target": lambda: is_off_target(translation, target),
+        "repetition": lambda: has_repetition(translation, target),
+        "length_ratio": lambda: has_odd_length(source, translation),
+        "untranslated": lambda: is_untranslated(source, translation),
+    }
+    return [f"{target}:{name}" for name, check in checks.items() if check()]
+
+
+def count_flags(flags_per_segment: list[list[str]]) -> Counter:
+    """{'eng_Latn:off_target': 3, ...} over a document's segments."""
+    return Counter(flag for flags in flags_per_segment for flag in flags)
+
+
+def flag_documents(docs: list, targets: tuple[str, ...] | list[str]) -> None:
+    """Fill each TranslatedDocument's `quality_flags` (one list per segment); copied targets are skipped."""
+    for doc in docs:
+        doc.quality_flags = [
+            [flag for target in targets if target not in doc.copied_targets
+             for flag in segment_flags(segment.text, doc.translations[target][i], target)]
+            for i, segment in enumerate(doc.segments)]
