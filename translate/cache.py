@@ -5,6 +5,10 @@ decoding settings, vocabulary trimming), the language pair and the exact model i
 each batch finishes, one transaction per batch, in WAL mode: a run killed at any point (kill -9 included)
 keeps every finished batch, and the same command run again only translates what is missing.
 
+Two tables: `translations` holds model inputs (a sentence, or a piece of an over-long one) and `segments`
+holds whole segments once all their pieces are done, so a re-run whose segments are all cached needs neither
+the tokenizer nor the model.
+
 A cache file that SQLite cannot read is moved aside (`<name>.corrupt-<time>`) and rebuilt empty."""
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
+INPUTS, SEGMENTS = "translations", "segments"
+TABLES = (INPUTS, SEGMENTS)
 # Fields of a backend's describe() that change its outputs; device and thread counts do not.
 SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "compute_type", "trim_vocabulary")
 
@@ -57,15 +63,16 @@ class SegmentCache:
             if status != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {status}")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            connection.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
-                               " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
+            for table in TABLES:
+                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
+                                   " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError:
             connection.close()
             raise
         return connection
 
-    def lookup(self, system: str, src: str, tgt: str, texts: Sequence[str]) -> dict[str, str]:
+    def lookup(self, system: str, src: str, tgt: str, texts: Sequence[str], table: str = INPUTS) -> dict[str, str]:
         """Cached translations of those `texts` that have one."""
         found: dict[str, str] = {}
         keys = {_row_key(system, src, tgt, t): t for t in texts}
@@ -73,20 +80,20 @@ class SegmentCache:
         for start in range(0, len(items), 500):
             chunk = items[start:start + 500]
             rows = self._connection.execute(
-                f"SELECT key, translation FROM translations WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                f"SELECT key, translation FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
             for key, translation in rows:
                 found[keys[key]] = translation
         return found
 
-    def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]]) -> None:
+    def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]], table: str = INPUTS) -> None:
         """One transaction: a batch is either wholly in the cache or not at all."""
         rows = [(_row_key(system, src, tgt, text), system, src, tgt, out) for text, out in pairs]
         with self._connection:
             self._connection.execute("BEGIN IMMEDIATE")
-            self._connection.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?)", rows)
+            self._connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)", rows)
 
-    def count(self) -> int:
-        return self._connection.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+    def count(self, table: str = INPUTS) -> int:
+        return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     def close(self) -> None:
         self._connection.close()

@@ -11,12 +11,15 @@ import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from translate.backends import TranslationBackend, load_backend
+from translate.backends import TranslationBackend, load_backend, planned_description
+from translate.cache import INPUTS as CACHED_INPUTS
+from translate.cache import SEGMENTS as CACHED_SEGMENTS
 from translate.cache import SegmentCache, system_key
 from translate.dataset import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
 from translate.errors import SeedProblem
@@ -109,23 +112,35 @@ def _pieces_within_limit(text: str, tokens: int, limit: int) -> list[str]:
     return [text[a:b] for a, b in spans]
 
 
-@dataclass
 class TranslationContext:
-    """State shared by every direction of a run: backend, cache, progress bar, counts."""
+    """State shared by every direction of a run: the backend (loaded on first need, so a run whose segments
+    are all cached never loads the model), the cache, the progress bar and the counts."""
 
-    backend: TranslationBackend
-    job: TranslationJob
-    progress: tqdm
-    cache: SegmentCache | None
-    system: str
-    translated: int = 0
-    cached: int = 0
+    def __init__(self, job: TranslationJob, load: Callable[[], TranslationBackend], progress: tqdm,
+                 cache: SegmentCache | None, system: str) -> None:
+        self.job, self.progress, self.cache, self.system = job, progress, cache, system
+        self._load = load
+        self.loaded: TranslationBackend | None = None
+        self.translated = self.cached = 0
+
+    @property
+    def backend(self) -> TranslationBackend:
+        if self.loaded is None:
+            self.loaded = self._load()
+        return self.loaded
+
+    def lookup(self, src: str, tgt: str, texts: list[str], table: str = CACHED_INPUTS) -> dict[str, str]:
+        return self.cache.lookup(self.system, src, tgt, texts, table) if self.cache is not None else {}
+
+    def store(self, src: str, tgt: str, pairs: list[tuple[str, str]], table: str = CACHED_INPUTS) -> None:
+        if self.cache is not None:
+            self.cache.store(self.system, src, tgt, pairs, table)
 
 
 def translate_inputs(ctx: TranslationContext, inputs: list[str], src: str, tgt: str) -> dict[str, str]:
     """Model input -> output for unique `inputs`: from the cache where present, else translated, with each
     finished batch written to the cache at once."""
-    done = ctx.cache.lookup(ctx.system, src, tgt, inputs) if ctx.cache is not None else {}
+    done = ctx.lookup(src, tgt, inputs)
     missing = [text for text in inputs if text not in done]
     ctx.cached += len(inputs) - len(missing)
     ctx.progress.total += len(missing)
@@ -133,8 +148,7 @@ def translate_inputs(ctx: TranslationContext, inputs: list[str], src: str, tgt: 
 
     def on_batch(positions: list[int], outputs: list[str]) -> None:
         pairs = [(missing[i], out) for i, out in zip(positions, outputs)]
-        if ctx.cache is not None:
-            ctx.cache.store(ctx.system, src, tgt, pairs)
+        ctx.store(src, tgt, pairs)
         done.update(pairs)
         ctx.translated += len(pairs)
         ctx.progress.update(len(pairs))
@@ -146,14 +160,22 @@ def translate_inputs(ctx: TranslationContext, inputs: list[str], src: str, tgt: 
 
 def translate_direction(ctx: TranslationContext, texts: list[str], src: str, tgt: str) -> list[str]:
     """Unique `texts` from src to tgt; over-long inputs are split, translated, and joined back."""
-    counts = ctx.backend.count_tokens(texts, src)
-    pieces_per_text = [_pieces_within_limit(t, n, ctx.job.max_input_tokens) for t, n in zip(texts, counts)]
-    if any(len(p) > 1 for p in pieces_per_text):
-        log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
-                    sum(len(p) > 1 for p in pieces_per_text), ctx.job.max_input_tokens)
-    outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_text for p in pieces)), src, tgt)
-    joiner = "" if script_of(tgt) in NO_SPACE_SCRIPTS else " "
-    return [joiner.join(outputs[piece] for piece in pieces) for pieces in pieces_per_text]
+    done = ctx.lookup(src, tgt, texts, CACHED_SEGMENTS)
+    ctx.cached += len(done)
+    missing = [text for text in texts if text not in done]
+    if missing:
+        counts = ctx.backend.count_tokens(missing, src)
+        pieces_per_text = [_pieces_within_limit(t, n, ctx.job.max_input_tokens) for t, n in zip(missing, counts)]
+        if any(len(p) > 1 for p in pieces_per_text):
+            log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
+                        sum(len(p) > 1 for p in pieces_per_text), ctx.job.max_input_tokens)
+        outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_text for p in pieces)),
+                                   src, tgt)
+        joiner = "" if script_of(tgt) in NO_SPACE_SCRIPTS else " "
+        joined = [(text, joiner.join(outputs[p] for p in pieces)) for text, pieces in zip(missing, pieces_per_text)]
+        ctx.store(src, tgt, joined, CACHED_SEGMENTS)
+        done.update(joined)
+    return [done[text] for text in texts]
 
 
 def translate_documents(docs: list[TranslatedDocument], ctx: TranslationContext) -> None:
@@ -191,20 +213,27 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
         return RunReport(None, [], problems, None, time.perf_counter() - clock)
     check_writable(job.out_dir)
     with output_lock(job.out_dir):
-        if backend is None:
-            backend = load_backend(job.backend, resolve_model(job.model, job.revision), device=job.device,
-                                   compute_type=job.compute_type, batching=job.batching, **job.backend_options)
-        info = backend.describe()
+        model = backend.model_source if backend is not None else resolve_model(job.model, job.revision)
+        planned = backend.describe() if backend is not None else planned_description(
+            job.backend, model, device=job.device, compute_type=job.compute_type, **job.backend_options)
+
+        def load() -> TranslationBackend:
+            return backend or load_backend(job.backend, model, device=job.device, compute_type=job.compute_type,
+                                           batching=job.batching, **job.backend_options)
+
         cache = SegmentCache(job.resolved_cache_path()) if job.use_cache else None
         disable = None if job.show_progress is None else not job.show_progress
+        system = system_key(planned, {**job.decoding.as_dict(), "max_input_tokens": job.max_input_tokens})
         try:
             with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress:
-                ctx = TranslationContext(backend, job, progress, cache, system_key(info, job.decoding.as_dict()))
+                ctx = TranslationContext(job, load, progress, cache, system)
                 translate_documents(docs, ctx)
         finally:
             if cache is not None:
                 cache.close()
         flag_documents(docs, job.targets)
+        # A run served wholly from the cache records the system it planned (nothing was loaded).
+        info = ctx.loaded.describe() if ctx.loaded is not None else {**planned, "model_loaded": False}
         segmentation = {"splitter": "sentencex", "max_chars": job.max_segment_chars,
                         "max_input_tokens": job.max_input_tokens}
         run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),

@@ -57,3 +57,23 @@ def load_backend(
 
         return CTranslate2Backend(model, device=device, compute_type=compute_type, batching=batching, **options)
     raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")
+
+
+def planned_description(name: str, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
+                        **options) -> dict:
+    """What `load_backend(...).describe()` will say about the fields that decide the outputs (backend, model,
+    device, compute type, vocabulary trimming), worked out without loading the model."""
+    if name == "transformers":
+        from translate.backends.hf import pick_device, pick_dtype
+
+        resolved = pick_device(device)
+        dtype = str(pick_dtype(compute_type, resolved)).replace("torch.", "")
+        return {"backend": name, "device": resolved, "compute_type": dtype, **model.as_dict()}
+    if name == "ct2":
+        from translate.backends.ct2 import resolve_device, default_compute_type
+
+        resolved = resolve_device(device)
+        return {"backend": name, "device": resolved,
+                "compute_type": default_compute_type(resolved) if compute_type == "auto" else compute_type,
+                "trim_vocabulary": bool(options.get("trim_vocabulary")), **model.as_dict()}
+    raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")

@@ -39,6 +39,14 @@ def default_cache_dir() -> Path:
     return Path(root) / "ct2"
 
 
+def resolve_device(device: str) -> str:
+    import ctranslate2
+
+    if device != "auto":
+        return device
+    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
 def default_compute_type(device: str) -> str:
     return "int8_float16" if device.startswith("cuda") else "int8"
 
@@ -131,17 +139,14 @@ class CTranslate2Backend:
     def __init__(self, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
                  batching: BatchingSettings | None = None, ct2_dir: Path | None = None,
                  cache_dir: Path | None = None, trim_vocabulary: bool = False, threads: int = 0) -> None:
-        import ctranslate2
-
         self.model_source = model
-        self.device = ("cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu") if device == "auto" else device
+        self.device = resolve_device(device)
         self.compute_type = default_compute_type(self.device) if compute_type == "auto" else compute_type
         self.batching = batching or BatchingSettings()
         self.trim_vocabulary = trim_vocabulary
         self.threads = threads or os.cpu_count() or 1
         self.tokenizer = load_tokenizer(model.path)
-        quantization = "float32" if self.compute_type == "auto" else self.compute_type
-        self.ct2_dir = Path(ct2_dir) if ct2_dir else cached_conversion(model, quantization, cache_dir)
+        self.ct2_dir = Path(ct2_dir) if ct2_dir else cached_conversion(model, self.compute_type, cache_dir)
         self._translators: dict[str, object] = {}
 
     def _translator(self, target: str):
