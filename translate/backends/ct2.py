@@ -7,7 +7,7 @@ written to a temporary folder and renamed into place, so an interrupted conversi
 Optional vocabulary trimming restricts decoding to tokens written in the target's script (plus ASCII,
 digits, punctuation and special tokens) through a CTranslate2 vocabulary map. NLLB's output layer spans
 256k tokens, so this cuts the largest single cost per decoding step. Risk: a translation can no longer
-contain a token from another script (a Greek letter in English output, Latin accents in Chinese)."""
+contain a token from another script (a Greek letter or a Cyrillic name in English output)."""
 from __future__ import annotations
 
 import json
