@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from datasets import load_from_disk
 
 from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS

@@ -13,7 +13,7 @@ from datasets import load_from_disk
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
 from tests.reference_usage import ModelCardTranslator
 from translate.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
-from translate.segment import reconstruct, segment_document
+from translate.segment import segment_document
 
 TARGETS = ("eng_Latn", "zho_Hans")
 

@@ -111,6 +111,17 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def replace_folder(staging: Path, target: Path) -> None:
+    """Swap a fully written `staging` folder in for `target` (renames on the same filesystem)."""
+    if target.exists():
+        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, retired)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
 def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
     """save_to_disk into a temp sibling, then swap it in; the old dataset survives any failure before."""
     check_writable(out_dir)
@@ -118,13 +129,7 @@ def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         dataset.save_to_disk(str(staging))
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, retired)
-            os.replace(staging, out_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out_dir)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -9,7 +9,6 @@ for translators' tools, and Moses-style parallel text per direction for MT tooli
 (`HF_TOKEN`, `hf auth login`) and is never printed."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -17,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from translate.dataset import load_translations
+from translate.dataset import load_translations, replace_folder
 from translate.errors import OutputError, SeedMTError
 from translate.languages import ISO639_1_TO_FLORES
 from translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
@@ -41,16 +40,6 @@ def size_category(rows: int) -> str:
     return "n>1M"
 
 
-def _replace_folder(staging: Path, target: Path) -> None:
-    if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, retired)
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, target)
-
-
 def dataset_card(dataset, references_note: str | None) -> str:
     documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
     sources = sorted(set(documents["source_lang"]))
@@ -58,7 +47,7 @@ def dataset_card(dataset, references_note: str | None) -> str:
     languages = sorted({iso_language(c).split("-")[0] for c in sources + targets})
     configs = "\n".join(f"- config_name: {name}\n  data_files:\n  - split: train\n    path: {name}/train-*.parquet"
                         for name in TABLES)
-    header = (f"---\nlanguage:\n" + "".join(f"- {code}\n" for code in languages) +
+    header = ("---\nlanguage:\n" + "".join(f"- {code}\n" for code in languages) +
               "license: other\nlicense_name: mixed\n"
               "license_details: Source documents keep their publishers' terms (unknown); translations by the "
               "models listed below; references in references/ are CC BY 4.0.\n"
@@ -131,7 +120,7 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")
-        _replace_folder(staging, export_dir)
+        replace_folder(staging, export_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
