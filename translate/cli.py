@@ -120,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
     pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
     pb.set_defaults(handler=cmd_publish)
+
+    rp = sub.add_parser(
+        "report", help="one self-contained HTML page: sources, translations, references, scores, flags",
+        description="Per document, the source and each translation side by side, segment by segment, with the "
+                    "reference and per-segment chrF2++ when references exist and quality flags highlighted; "
+                    "--compare adds another dataset's translations and the per-segment score difference. "
+                    "Summary plots are embedded.")
+    rp.add_argument("dataset", type=Path, help="dataset folder written by `seedmt translate`")
+    rp.add_argument("--references", type=Path, default=Path("references"),
+                    help="reference folder (default: %(default)s; scores are left out if it has none)")
+    rp.add_argument("--compare", type=Path, help="a second dataset of the same seeds to show beside this one")
+    rp.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="(default: %(default)s)")
+    rp.set_defaults(handler=cmd_report)
     return parser
 
 
@@ -271,6 +284,19 @@ def cmd_publish(args) -> int:
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
     if args.push:
         print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from eval.html_report import build_report
+    from eval.report import write_text_atomically
+
+    if args.compare is not None:
+        from eval.compare import check_same_segments, name_systems
+
+        check_same_segments(name_systems([args.dataset, args.compare]))
+    write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare))
+    print(f"wrote {args.output}")
     return EXIT_OK
 
 

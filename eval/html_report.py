@@ -1,0 +1,177 @@
+"""One self-contained HTML page per dataset (the Python API behind `seedmt report`).
+
+Per document: source and each translation side by side, segment by segment, with the reference and the
+segment's chrF2++ where references exist, quality flags highlighted; with `compare_to`, the other system's
+translation and the per-segment chrF2++ difference. Summary plots (matplotlib, PNG embedded as base64):
+corpus chrF2++ per document and direction, and quality-flag counts per document.
+
+The page's only script counts the rendered segments into `body[data-rendered-segments]` and wires a
+"flagged only" filter; errors land in `body[data-script-errors]`, which the browser test reads."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from sacrebleu.metrics import CHRF
+
+from eval.evaluate import pair_dataset, system_description
+from eval.metrics import corpus_scores, segment_chrf
+from eval.references import reference_targets
+from translate.dataset import load_translations
+from translate.schema import SEGMENTS, TRANSLATION_COLUMN
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;width:100%;margin-bottom:2em;table-layout:fixed}
+td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px;word-wrap:break-word}
+th{background:#f3f3f3}
+tr.flagged td{background:#fff4e5}
+.flag{display:inline-block;background:#d9480f;color:#fff;border-radius:3px;padding:0 4px;margin:1px;font-size:11px}
+.score{font-variant-numeric:tabular-nums;text-align:right}
+.up{color:#2b8a3e}.down{color:#c92a2a}
+img{max-width:100%}
+"""
+_SCRIPT = """
+window.__errors = [];
+window.addEventListener('error', function (e) {
+  window.__errors.push(String(e.message));
+  document.body.dataset.scriptErrors = window.__errors.join(' | ');
+});
+document.addEventListener('DOMContentLoaded', function () {
+  var rows = document.querySelectorAll('tr.segment');
+  document.body.dataset.renderedSegments = String(rows.length);
+  var box = document.getElementById('flagged-only');
+  box.addEventListener('change', function () {
+    rows.forEach(function (row) {
+      row.style.display = (box.checked && !row.classList.contains('flagged')) ? 'none' : '';
+    });
+  });
+  document.body.dataset.scriptErrors = window.__errors.join(' | ');
+});
+"""
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _plots(doc_scores: dict[str, dict[str, float]], flag_counts: dict[str, int]) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots = []
+    if doc_scores:
+        targets = sorted({t for scores in doc_scores.values() for t in scores})
+        docs = sorted(doc_scores)
+        figure, axis = plt.subplots(figsize=(8, 3))
+        width = 0.8 / max(1, len(targets))
+        for k, target in enumerate(targets):
+            axis.bar([i + k * width for i in range(len(docs))], [doc_scores[d].get(target, 0) for d in docs],
+                     width, label=target)
+        axis.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(docs))])
+        axis.set_xticklabels([d[:12] for d in docs], rotation=20, fontsize=8)
+        axis.set_ylabel("chrF2++")
+        axis.legend(fontsize=8)
+        plots.append(("chrF2++ per document and target", _png(figure)))
+        plt.close(figure)
+    figure, axis = plt.subplots(figsize=(8, 2.5))
+    docs = sorted(flag_counts)
+    axis.bar(range(len(docs)), [flag_counts[d] for d in docs], color="#d9480f")
+    axis.set_xticks(range(len(docs)))
+    axis.set_xticklabels([d[:12] for d in docs], rotation=20, fontsize=8)
+    axis.set_ylabel("flagged translations")
+    plots.append(("quality flags per document", _png(figure)))
+    plt.close(figure)
+    return plots
+
+
+def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dict, dict, list[str]]:
+    """(segment_id, target) -> (reference, chrF2++), per-document corpus chrF2++ per target, notes."""
+    if references_dir is None or not Path(references_dir).is_dir() or not reference_targets(references_dir):
+        return {}, {}, ["no references: scores are not shown"]
+    directions, notes = pair_dataset(out_dir, references_dir)
+    per_segment, per_doc = {}, defaultdict(dict)
+    for (_, target), paired in directions.items():
+        for unit, hyp, ref, chrf in zip(paired.unit_ids, paired.hypotheses, paired.references,
+                                        segment_chrf(paired.hypotheses, paired.references)):
+            per_segment[(unit, target)] = (ref, chrf)
+        for doc_id in set(paired.doc_ids):
+            picks = [i for i, d in enumerate(paired.doc_ids) if d == doc_id]
+            scores = corpus_scores([paired.hypotheses[i] for i in picks], [paired.references[i] for i in picks],
+                                   {"chrF2++": CHRF(word_order=2)})
+            per_doc[doc_id][target] = scores["chrF2++"]["score"]
+    return per_segment, dict(per_doc), notes
+
+
+def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: Path | None = None) -> str:
+    dataset = load_translations(out_dir)
+    targets = list(dataset["runs"][0]["targets"])
+    references, doc_scores, notes = _segment_references(Path(out_dir), references_dir)
+    other_rows, other_refs = {}, {}
+    if compare_to is not None:
+        other_rows = {r["segment_id"]: r for r in load_translations(compare_to)[SEGMENTS]}
+        other_refs, _, _ = _segment_references(Path(compare_to), references_dir)
+    system = system_description(Path(out_dir))
+    rows_by_doc: dict[str, list[dict]] = defaultdict(list)
+    for row in dataset[SEGMENTS]:
+        rows_by_doc[row["doc_id"]].append(row)
+    flag_counts = {doc: sum(bool(r["quality_flags"]) for r in rows) for doc, rows in rows_by_doc.items()}
+
+    esc = html.escape
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>seedmt report: "
+             f"{esc(str(out_dir))}</title><style>{_STYLE}</style><script>{_SCRIPT}</script></head><body>",
+             f"<h1>seedmt report</h1><p>Dataset <code>{esc(str(out_dir))}</code>, model <code>{esc(system['model'])}"
+             f"</code> ({esc(system['backend'])}, {esc(system['compute_type'])}).<br>Run: "
+             f"<code>{esc(system['run_signature'])}</code></p>"]
+    if compare_to is not None:
+        parts.append(f"<p>Compared with <code>{esc(str(compare_to))}</code> "
+                     f"(model <code>{esc(system_description(Path(compare_to))['model'])}</code>): Δ = its chrF2++ − "
+                     "this dataset's, per segment.</p>")
+    parts += [f"<p>{esc(note)}</p>" for note in notes]
+    for title, image in _plots(doc_scores, flag_counts):
+        parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}</figcaption>"
+                     "</figure>")
+    parts.append("<label><input type=\"checkbox\" id=\"flagged-only\"> flagged segments only</label>")
+    for doc_id, rows in sorted(rows_by_doc.items()):
+        rows.sort(key=lambda r: r["index"])
+        source_lang = rows[0]["source_lang"]
+        counts = Counter(flag for r in rows for flag in r["quality_flags"])
+        summary = ", ".join(f"{esc(f)} {n}" for f, n in sorted(counts.items())) or "no quality flags"
+        parts.append(f"<section class=\"document\" id=\"{esc(doc_id)}\"><h2>{esc(doc_id)} ({esc(source_lang)})</h2>"
+                     f"<p>{summary}</p><table><tr><th style=\"width:4em\">#</th><th>{esc(source_lang)}</th>")
+        for target in targets:
+            parts.append(f"<th>{esc(target)}</th>")
+            if references:
+                parts.append(f"<th>reference {esc(target)}</th><th style=\"width:4em\">chrF2++</th>")
+            if compare_to is not None:
+                parts.append(f"<th>other system {esc(target)}</th><th style=\"width:4em\">Δ</th>")
+        parts.append("</tr>")
+        for row in rows:
+            flags = row["quality_flags"]
+            badges = "".join(f"<span class=\"flag\">{esc(f)}</span>" for f in flags)
+            parts.append(f"<tr class=\"segment{' flagged' if flags else ''}\" data-segment-id=\"{esc(row['segment_id'])}\">"
+                         f"<td>{row['index']}{badges}</td><td>{esc(row[TRANSLATION_COLUMN][source_lang])}</td>")
+            for target in targets:
+                parts.append(f"<td>{esc(row[TRANSLATION_COLUMN][target] or '')}</td>")
+                ref = references.get((row["segment_id"], target))
+                if references:
+                    parts.append(f"<td>{esc(ref[0]) if ref else '—'}</td>"
+                                 f"<td class=\"score\">{f'{ref[1]:.1f}' if ref else '—'}</td>")
+                if compare_to is not None:
+                    other = other_rows.get(row["segment_id"])
+                    other_ref = other_refs.get((row["segment_id"], target))
+                    delta = other_ref[1] - ref[1] if ref and other_ref else None
+                    css = "" if delta is None else (" up" if delta > 0 else " down" if delta < 0 else "")
+                    parts.append(f"<td>{esc(other[TRANSLATION_COLUMN][target] or '') if other else '—'}</td>"
+                                 f"<td class=\"score{css}\">{'—' if delta is None else f'{delta:+.1f}'}</td>")
+            parts.append("</tr>")
+        parts.append("</table></section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
