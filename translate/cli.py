@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seedmt",
         description="Machine-translation workbench: translate seed documents with NLLB-200 into an aligned "
-                    "Hugging Face dataset, score it against references, compare checkpoints.")
+                    "Hugging Face dataset, score it against references, compare checkpoints, publish the "
+                    "dataset and review it in an HTML report.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -106,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("--force", action="store_true", help="convert again even if OUT holds a model")
     cv.set_defaults(handler=cmd_convert)
     _add_eval_parsers(sub)
+    _add_publish_parsers(sub)
+    return parser
 
+
+def _add_publish_parsers(sub) -> None:
     pb = sub.add_parser(
         "publish", help="export the dataset for the Hugging Face Hub, translators (TMX) and MT tools (Moses)",
         description="Write EXPORT_DIR with parquet files per config (documents, segments, runs) and a README.md "
@@ -133,7 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--compare", type=Path, help="a second dataset of the same seeds to show beside this one")
     rp.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="(default: %(default)s)")
     rp.set_defaults(handler=cmd_report)
-    return parser
 
 
 def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
