@@ -132,6 +132,17 @@ def system_description(out_dir: Path) -> dict:
             "backend": run["backend"], "compute_type": run["compute_type"], "run_signature": run["signature"]}
 
 
+def per_document_scores(paired: PairedSegments, metrics: dict) -> dict[str, dict[str, float]]:
+    """{doc_id: {metric: corpus score over that document's segments}}."""
+    out = {}
+    for doc_id in sorted(set(paired.doc_ids)):
+        picks = [i for i, d in enumerate(paired.doc_ids) if d == doc_id]
+        scores = corpus_scores([paired.hypotheses[i] for i in picks], [paired.references[i] for i in picks],
+                               metrics)
+        out[doc_id] = {name: s["score"] for name, s in scores.items()}
+    return out
+
+
 def _score_block(paired: PairedSegments, spm_model: Path | None, with_segments: bool) -> dict:
     metrics = make_metrics(paired.target, spm_model)
     block = {
@@ -141,12 +152,7 @@ def _score_block(paired: PairedSegments, spm_model: Path | None, with_segments: 
         "scores": corpus_scores(paired.hypotheses, paired.references, metrics),
     }
     if with_segments:
-        block["per_document"] = {}
-        for doc_id in block["documents"]:
-            picks = [i for i, d in enumerate(paired.doc_ids) if d == doc_id]
-            scores = corpus_scores([paired.hypotheses[i] for i in picks], [paired.references[i] for i in picks],
-                                   metrics)
-            block["per_document"][doc_id] = {name: s["score"] for name, s in scores.items()}
+        block["per_document"] = per_document_scores(paired, metrics)
         block["per_segment"] = [
             {"id": unit, "chrF2++": chrf}
             for unit, chrf in zip(paired.unit_ids, segment_chrf(paired.hypotheses, paired.references))]

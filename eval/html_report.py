@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sacrebleu.metrics import CHRF
 
-from eval.evaluate import pair_dataset, system_description
-from eval.metrics import corpus_scores, segment_chrf
+from eval.evaluate import pair_dataset, per_document_scores, system_description
+from eval.metrics import segment_chrf
 from eval.references import reference_targets
 from translate.dataset import load_translations
 from translate.schema import SEGMENTS, TRANSLATION_COLUMN
@@ -102,11 +102,8 @@ def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dic
         for unit, hyp, ref, chrf in zip(paired.unit_ids, paired.hypotheses, paired.references,
                                         segment_chrf(paired.hypotheses, paired.references)):
             per_segment[(unit, target)] = (ref, chrf)
-        for doc_id in set(paired.doc_ids):
-            picks = [i for i, d in enumerate(paired.doc_ids) if d == doc_id]
-            scores = corpus_scores([paired.hypotheses[i] for i in picks], [paired.references[i] for i in picks],
-                                   {"chrF2++": CHRF(word_order=2)})
-            per_doc[doc_id][target] = scores["chrF2++"]["score"]
+        for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
+            per_doc[doc_id][target] = scores["chrF2++"]
     return per_segment, dict(per_doc), notes
 
 

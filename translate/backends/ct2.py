@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from translate.backends import BatchCallback
-from translate.backends.nllb_tokenizer import language_token_id, load_tokenizer, source_token_ids
+from translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
+                                               source_token_ids)
 from translate.batching import run_in_batches
 from translate.errors import ModelFormatError
 from translate.languages import FLORES200_SET, script_of
@@ -178,7 +179,7 @@ class CTranslate2Backend:
                 **self.model_source.as_dict()}
 
     def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
-        return [len(ids) for ids in source_token_ids(self.tokenizer, list(segments), src_lang)]
+        return count_source_tokens(self.tokenizer, list(segments), src_lang)
 
     def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
                            settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str]:

@@ -32,3 +32,8 @@ def source_token_ids(tokenizer, segments: list[str], src_lang: str) -> list[list
     language_token_id(tokenizer, src_lang)
     tokenizer.src_lang = src_lang
     return tokenizer(list(segments), add_special_tokens=True)["input_ids"]
+
+
+def count_source_tokens(tokenizer, segments: list[str], src_lang: str) -> list[int]:
+    """Source length in model tokens, language tag and </s> included."""
+    return [len(ids) for ids in source_token_ids(tokenizer, segments, src_lang)]
