@@ -31,8 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from translate.batching import token_budget_batches  # noqa: E402
-from translate.settings import BatchingSettings, DecodingSettings  # noqa: E402
+from seedmt.translate.batching import token_budget_batches  # noqa: E402
+from seedmt.translate.settings import BatchingSettings, DecodingSettings  # noqa: E402
 
 OUTPUT_LENGTH_RATIO = 1.1
 BASELINE = "hf-fp32-file-order"
@@ -68,7 +68,7 @@ FILE_ORDER_BATCH = 16
 
 def seed_segments(seeds_dir: Path) -> list[tuple[str, str, str]]:
     """(doc_id, source language, segment text) for every segment, in file order."""
-    from translate.pipeline import TranslationJob, prepare_documents
+    from seedmt.translate.pipeline import TranslationJob, prepare_documents
 
     docs, problems = prepare_documents(TranslationJob(seeds_dir=seeds_dir, out_dir=Path("unused")))
     if problems:
@@ -84,7 +84,7 @@ def evenly_spaced(items: list, count: int) -> list:
 
 
 def build_model(model_dir: Path, seeds_dir: Path) -> Path:
-    from translate.random_model import NLLB_600M_ARCHITECTURE, NLLB_600M_VOCAB_SIZE, build_random_nllb
+    from seedmt.translate.random_model import NLLB_600M_ARCHITECTURE, NLLB_600M_VOCAB_SIZE, build_random_nllb
 
     if (model_dir / "model.safetensors").is_file():
         return model_dir
@@ -95,9 +95,9 @@ def build_model(model_dir: Path, seeds_dir: Path) -> Path:
 
 
 def load_backend_for(config: Config, model_dir: Path, ct2_cache: Path):
-    from translate.backends import load_backend
-    from translate.backends.ct2 import cached_conversion, vocabulary_map_view
-    from translate.model_source import resolve_model
+    from seedmt.translate.backends import load_backend
+    from seedmt.translate.backends.ct2 import cached_conversion, vocabulary_map_view
+    from seedmt.translate.model_source import resolve_model
 
     model = resolve_model(str(model_dir))
     # A batch handed over by the benchmark is translated as one batch by the backend.
@@ -220,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [BASELINE] + [n for n in args.configs if n != BASELINE]
     for quantization in sorted({CONFIGS[n].compute_type for n in names if CONFIGS[n].backend == "ct2"}):
         # Converted here, once, so no configuration's time or peak RSS includes the conversion.
-        from translate.backends.ct2 import cached_conversion
-        from translate.model_source import resolve_model
+        from seedmt.translate.backends.ct2 import cached_conversion
+        from seedmt.translate.model_source import resolve_model
 
         print(f"converting to CTranslate2 ({quantization}) ...", flush=True)
         cached_conversion(resolve_model(str(model_dir)), quantization, ct2_cache)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from translate.languages import NO_SPACE_SCRIPTS, script_of
+from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
 
 _WORD = re.compile(r"\w+|[^\w\s]")  # punctuation apart, so "happy." still matches "happy"
 _CHAR = re.compile(r"\S")

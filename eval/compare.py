@@ -4,19 +4,52 @@ references, with sacrebleu's paired significance tests (the Python API behind `s
 The first system is the baseline. Per direction and metric each system gets its score, the delta to the
 baseline, a 95% confidence interval of its score (bootstrap) and the p-value of the difference: paired
 bootstrap resampling (Koehn, 2004) by default, approximate randomisation (Riezler & Maxwell, 2005) on
-request. sacrebleu's RNG seed (SACREBLEU_SEED, default 12345) makes the numbers reproducible."""
+request. sacrebleu's RNG seed (SACREBLEU_SEED, default 12345) makes the numbers reproducible.
+
+What the p-value means: the probability, under the null hypothesis that the two systems are equally good,
+of a score difference at least as large as the one observed; it is (c + 1) / (n + 1) with c the resamples
+(bootstrap) or shuffles (approximate randomisation) whose difference is at least the observed one. sacrebleu
+counts only *strictly* larger ones, which makes identical outputs (difference 0, never exceeded) and
+systems differing in one segment under approximate randomisation (the shuffled difference equals the
+observed one or is 0) come out "significant" at p = 1/(n + 1); seedmt counts ties, as Riezler & Maxwell
+(2005) define the test. A direction where both systems produced the same translations reports p = 1 and
+"identical outputs" without resampling."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import sacrebleu.significance as sacrebleu_significance
 from sacrebleu.significance import PairedTest
 
-from eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
-from eval.metrics import SPBLEU_SKIPPED, make_metrics
-from translate.errors import SeedMTError
+from seedmt.eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
+from seedmt.eval.metrics import SPBLEU_SKIPPED, make_metrics
+from seedmt.translate.errors import SeedMTError
 
 TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
+IDENTICAL_OUTPUTS = "identical outputs"
+# Differences closer than this (in score points) to the observed one count as ties, not as smaller.
+_TIE_TOLERANCE = 1e-9
+
+
+def p_value_counting_ties(stats: np.ndarray, real_difference: float) -> float:
+    """(c + 1) / (n + 1), c = resampled differences at least as large as the observed one."""
+    count = int(np.sum(stats >= real_difference - _TIE_TOLERANCE))
+    return (count + 1) / (len(stats) + 1)
+
+
+@contextmanager
+def _ties_count_as_extreme() -> Iterator[None]:
+    """sacrebleu's paired tests, with the p-value counting ties (see the module docstring)."""
+    original = sacrebleu_significance._compute_p_value  # noqa: SLF001 - the one place sacrebleu counts
+    sacrebleu_significance._compute_p_value = p_value_counting_ties  # noqa: SLF001
+    try:
+        yield
+    finally:
+        sacrebleu_significance._compute_p_value = original  # noqa: SLF001
 
 
 @dataclass(frozen=True)
@@ -33,8 +66,8 @@ def name_systems(out_dirs: list[Path]) -> list[System]:
 
 
 def _segment_sources(out_dir: Path) -> dict[str, str]:
-    from translate.dataset import load_translations
-    from translate.schema import SEGMENTS, TRANSLATION_COLUMN
+    from seedmt.translate.dataset import load_translations
+    from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN
 
     return {row["segment_id"]: row[TRANSLATION_COLUMN][row["source_lang"]]
             for row in load_translations(out_dir)[SEGMENTS]}
@@ -63,19 +96,25 @@ def _compare_direction(systems: list[System], per_system: list[PairedSegments], 
     block = {"source_lang": per_system[0].source_lang, "target": per_system[0].target,
              "segments": len(references[0]), "metrics": {}}
     named = [(s.name, p.hypotheses) for s, p in zip(systems, per_system)]
+    identical = [p.hypotheses == per_system[0].hypotheses for p in per_system]
     # One test per metric: sacrebleu keys results by score name, and BLEU and spBLEU share "BLEU".
     for name, metric in make_metrics(per_system[0].target, spm_model).items():
         paired_test = PairedTest(named, {name: metric}, references, test_type=test, n_samples=samples,
                                  n_ar_confidence=1000 if test == "ar" else -1)
-        signatures, results = paired_test()
+        with _ties_count_as_extreme():
+            signatures, results = paired_test()
         (score_name,) = [k for k in results if k != "System"]
         baseline_score = results[score_name][0].score
         rows = []
-        for system_name, result in zip(results["System"], results[score_name]):
+        for index, (system_name, result) in enumerate(zip(results["System"], results[score_name])):
+            same = index > 0 and identical[index]
             rows.append({"system": system_name, "score": _number(result.score),
-                         "delta": _number(result.score - baseline_score), "mean": _number(result.mean),
-                         "ci95": _number(result.ci), "p_value": _number(result.p_value)})
+                         "delta": 0.0 if same else _number(result.score - baseline_score),
+                         "mean": _number(result.mean), "ci95": _number(result.ci),
+                         "p_value": 1.0 if same else _number(result.p_value),
+                         "note": IDENTICAL_OUTPUTS if same else None})
         block["metrics"][name] = {"signature": str(signatures[score_name]), "systems": rows}
+    block["identical_to_baseline"] = [s.name for s, same in zip(systems[1:], identical[1:]) if same]
     return block
 
 

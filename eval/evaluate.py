@@ -1,12 +1,12 @@
 """Score a translated dataset against references/ - the Python API behind `seedmt eval`.
 
-    from eval.evaluate import evaluate
+    from seedmt.eval.evaluate import evaluate
     report = evaluate(Path("out/translations"), Path("references"))
     report["directions"][0]["scores"]["chrF2++"]["score"]
 
 Hypotheses and references are paired per document: by segment id when the reference file is segment-level
 and matches the dataset's segmentation, otherwise by re-segmenting the document's translation to the
-reference units (eval.align). Directions are (source language, target); a target with several source
+reference units (seedmt.eval.align). Directions are (source language, target); a target with several source
 languages also gets a pooled row."""
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.align import join_segments, resegment
-from eval.metrics import SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
-from eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
+from seedmt.eval.align import join_segments, resegment
+from seedmt.eval.metrics import SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
+from seedmt.eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
                              segmentation_changed)
-from translate.dataset import load_translations
-from translate.errors import SeedMTError
-from translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.translate.dataset import load_translations
+from seedmt.translate.errors import SeedMTError
+from seedmt.translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
 
 log = logging.getLogger(__name__)
 ALL_SOURCES = "*"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sacrebleu.metrics import CHRF
 
-from eval.evaluate import pair_dataset, per_document_scores, system_description
-from eval.metrics import segment_chrf
-from eval.references import reference_targets
-from translate.dataset import load_translations
-from translate.schema import SEGMENTS, TRANSLATION_COLUMN
+from seedmt.eval.evaluate import pair_dataset, per_document_scores, system_description
+from seedmt.eval.metrics import segment_chrf
+from seedmt.eval.references import reference_targets
+from seedmt.translate.dataset import load_translations
+from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}

@@ -7,7 +7,7 @@ Two shapes, chosen per file:
   document must be listed once.
 - unit-level: lines without `segment_id`, only `text` (and optionally `paragraph`), in document order: a
   reference written per paragraph or for the whole document. Hypotheses are re-segmented to these units
-  (see eval.align).
+  (see seedmt.eval.align).
 
 Problems are reported as ReferenceFileError naming the file and, where it applies, the line and id."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.errors import SeedMTError
+from seedmt.translate.errors import SeedMTError
 
 REFERENCE_SUFFIX = ".jsonl"
 

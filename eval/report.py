@@ -6,23 +6,28 @@ import os
 import tempfile
 from pathlib import Path
 
-from eval.metrics import METRIC_ORDER
+from seedmt.eval.metrics import METRIC_ORDER
+from seedmt.translate.dataset import current_umask
+from seedmt.translate.errors import output_error
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temporary sibling, then rename: `path` holds the old text or the new, never half of it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is meant to be shared
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600; a report is meant to be shared
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+    except OSError as err:
+        raise output_error("", path, err) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -64,14 +69,19 @@ def evaluation_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _p_value(p: float | None) -> str:
-    return "baseline" if p is None else (f"{p:.4f}" + (" *" if p < 0.05 else ""))
+def _p_value(row: dict) -> str:
+    p = row["p_value"]
+    if p is None:
+        return "baseline"
+    if row.get("note"):
+        return f"{p:.4f} ({row['note']})"
+    return f"{p:.4f}" + (" *" if p < 0.05 else "")
 
 
 def comparison_markdown(report: dict) -> str:
     lines = [f"# Checkpoint comparison ({report['test']}, {report['samples']} samples)", "",
              f"Baseline: `{report['baseline']}`. Δ = score − baseline; 95% CI of each score from the bootstrap; "
-             "`*` marks p < 0.05.", ""]
+             "`*` marks p < 0.05: the chance of a difference at least this large if both systems were equally good.", ""]
     for system in report["systems"]:
         lines.append(f"- `{system['name']}`: model `{system['model']}` ({system['backend']}, "
                      f"{system['compute_type']})")
@@ -82,7 +92,7 @@ def comparison_markdown(report: dict) -> str:
             for row in block["metrics"][metric]["systems"]:
                 ci = f"± {row['ci95']:.2f}" if row["ci95"] is not None else "-"
                 lines.append(f"| {metric} | {row['system']} | {row['score']:.2f} | {row['delta']:+.2f} | {ci} | "
-                             f"{_p_value(row['p_value'])} |")
+                             f"{_p_value(row)} |")
     lines += ["", "Signatures:", *_signatures(report["directions"], "metrics", lambda v: v["signature"])]
     if report["notes"]:
         lines += ["", "Notes:", *[f"- {n}" for n in report["notes"]]]

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from translate.batching import restore_order, token_budget_batches
+from seedmt.translate.batching import restore_order, token_budget_batches
 
 
 def test_batches_respect_budget_and_restore_input_order():

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
-from eval.align import join_segments, resegment
-from eval.compare import compare
-from eval.evaluate import evaluate, pair_dataset
-from eval.references import ReferenceFileError, load_references
-from translate.cli import main
-from translate.errors import SeedMTError
+from seedmt.eval.align import join_segments, resegment
+from seedmt.eval.compare import compare
+from seedmt.eval.evaluate import evaluate, pair_dataset
+from seedmt.eval.references import ReferenceFileError, load_references
+from seedmt.translate.cli import main
+from seedmt.translate.errors import SeedMTError
 
 REFERENCES = REPO_ROOT / "references"
 TARGETS = ("eng_Latn", "zho_Hans")
@@ -80,7 +80,7 @@ def sacrebleu_cli(hyps: list[str], refs: list[str], tmp_path: Path, *args: str) 
 
 def test_references_cover_every_seed_segment_with_matching_sources():
     """references/ follows the current segmentation: ids and recorded source segments match."""
-    from translate.pipeline import TranslationJob, prepare_documents
+    from seedmt.translate.pipeline import TranslationJob, prepare_documents
 
     docs, _ = prepare_documents(TranslationJob(seeds_dir=SEEDS_DIR, out_dir=Path("unused")))
     for target in TARGETS:
@@ -279,3 +279,43 @@ def test_compare_cli_writes_tables(perfect_and_perturbed, tmp_path, capsys):
     assert code == 0
     assert "## all → zho_Hans (139 segments)" in printed
     assert json.loads((tmp_path / "cmp.json").read_text())["samples"] == 100
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_identical_outputs_are_not_significant(perfect_and_perturbed, tmp_path, test):
+    """Two checkpoints that produced the same translations: delta 0, p = 1, said in words."""
+    _, perturbed = perfect_and_perturbed
+    twin = rewrite_translations(perturbed, tmp_path / "twin", _translations_of(perturbed))
+    report = compare([perturbed, twin], REFERENCES, test=test, samples=200, targets=["eng_Latn"])
+    for block in report["directions"]:
+        assert block["identical_to_baseline"] == ["twin"]
+        for metric in block["metrics"].values():
+            row = metric["systems"][1]
+            assert (row["delta"], row["p_value"], row["note"]) == (0.0, 1.0, "identical outputs")
+    from seedmt.eval.report import comparison_markdown
+
+    markdown = comparison_markdown(report)
+    assert "(identical outputs)" in markdown and " * |" not in markdown
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_one_changed_segment_is_not_significant(perfect_and_perturbed, tmp_path, test):
+    """A single segment changed out of 139: a real but tiny difference that no test should call significant."""
+    _, perturbed = perfect_and_perturbed
+    original = _translations_of(perturbed)
+    changed = "003_8e8481b4ceab6e39:0005"
+    one_off = rewrite_translations(perturbed, tmp_path / "one_off", lambda sid, t: (
+        original(sid, t) + " indeed" if (sid, t) == (changed, "eng_Latn") else original(sid, t)))
+    report = compare([perturbed, one_off], REFERENCES, test=test, samples=300, targets=["eng_Latn"])
+    pooled = next(b for b in report["directions"] if b["source_lang"] == "*")
+    assert pooled["identical_to_baseline"] == []
+    chrf = pooled["metrics"]["chrF2++"]["systems"][1]
+    assert chrf["delta"] != 0 and chrf["note"] is None
+    assert chrf["p_value"] > 0.05
+
+
+def _translations_of(out_dir: Path):
+    from datasets import load_from_disk
+
+    rows = {r["segment_id"]: r["translation"] for r in load_from_disk(str(out_dir))["segments"]}
+    return lambda sid, target: rows[sid][target]

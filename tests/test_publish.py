@@ -11,8 +11,8 @@ import yaml
 from datasets import load_dataset, load_from_disk
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT
-from translate.cli import EXIT_FATAL, EXIT_OK, main
-from translate.quality import segment_flags
+from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.translate.quality import segment_flags
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -78,7 +78,7 @@ def test_moses_files_are_line_aligned_per_direction(export_dir, translated_dir):
 def test_push_without_network_fails_clearly_and_never_prints_the_token(export_dir, translated_dir, tmp_path):
     secret = "hf_thisIsNotARealTokenButMustNeverBePrinted"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_TOKEN": secret}
-    result = subprocess.run([sys.executable, "-m", "translate", "publish", str(translated_dir), "--to",
+    result = subprocess.run([sys.executable, "-m", "seedmt", "publish", str(translated_dir), "--to",
                              str(tmp_path / "export"), "--push", "someone/seedmt-test"],
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == EXIT_FATAL

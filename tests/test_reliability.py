@@ -13,8 +13,8 @@ from pathlib import Path
 from datasets import load_from_disk
 
 from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
-from translate.cli import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, main
-from translate.dataset import output_lock
+from seedmt.translate.cli import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, main
+from seedmt.translate.dataset import output_lock
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 COMMON_ARGS = ["--max-input-tokens", "1024", *TEST_DECODING_ARGS]
@@ -49,7 +49,7 @@ def test_resume_after_kill_9_gives_the_uninterrupted_dataset(tiny_model, tmp_pat
     # Batches of one segment: many cache transactions, so the kill lands mid-run.
     args = translate_args(SEEDS_DIR, tiny_model, out, "--max-batch-size", "1")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "translate", *args], cwd=REPO_ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "seedmt", *args], cwd=REPO_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while cache_rows(cache) < 20 and process.poll() is None and time.monotonic() < deadline:
@@ -61,7 +61,7 @@ def test_resume_after_kill_9_gives_the_uninterrupted_dataset(tiny_model, tmp_pat
     assert cached_at_kill >= 20
     assert not out.exists()  # nothing half-written where the dataset goes
 
-    result = subprocess.run([sys.executable, "-m", "translate", *args], cwd=REPO_ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "seedmt", *args], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == EXIT_OK, result.stderr
     assert f"{cached_at_kill} from the cache" in result.stdout
@@ -157,7 +157,7 @@ def write_catalogue(seeds: Path) -> dict[str, str]:
         "latin1.txt": r"skipped .*latin1.txt: not valid UTF-8 \(byte 0xe9 at offset 3\); re-save the file as UTF-8",
         "undecidable.txt": r"skipped .*undecidable.txt: no letters to identify the language from; "
                            r"pass --source-lang undecidable=CODE",
-        "unsupported.txt": r"skipped .*unsupported.txt: detected language 'la' is not one NLLB-200 supports",
+        "unsupported.txt": r"skipped .*unsupported.txt: heliport identifies 'lat', which NLLB-200 does not support",
         "controls.txt": r"warning: .*controls.txt: removed 3 control/invisible character\(s\) "
                         r"\(U\+0007, U\+200B, U\+202E\)",
         "duplicate.txt": r"warning: .*good.txt: same text as duplicate.txt; its segments are translated once",

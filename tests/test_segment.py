@@ -1,8 +1,8 @@
 import pytest
 
 from tests.conftest import EXPECTED_SEED_LANGS, SEEDS_DIR
-from translate.ingest import read_seed
-from translate.segment import reconstruct, segment_document
+from seedmt.translate.ingest import read_seed
+from seedmt.translate.segment import reconstruct, segment_document
 
 
 @pytest.mark.parametrize("doc_id,lang", sorted(EXPECTED_SEED_LANGS.items()))

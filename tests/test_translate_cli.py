@@ -12,8 +12,8 @@ from datasets import load_from_disk
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
 from tests.reference_usage import ModelCardTranslator
-from translate.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
-from translate.segment import segment_document
+from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
+from seedmt.translate.segment import segment_document
 
 TARGETS = ("eng_Latn", "zho_Hans")
 
@@ -93,10 +93,10 @@ def test_parity_with_model_card_usage_one_segment_at_a_time(dataset, tiny_model)
 
 
 def test_over_long_inputs_are_translated_in_pieces(tiny_model, tmp_path):
-    from translate.backends import load_backend
-    from translate.model_source import resolve_model
-    from translate.pipeline import TranslationJob, run_translation
-    from translate.settings import DecodingSettings
+    from seedmt.translate.backends import load_backend
+    from seedmt.translate.model_source import resolve_model
+    from seedmt.translate.pipeline import TranslationJob, run_translation
+    from seedmt.translate.settings import DecodingSettings
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -116,7 +116,7 @@ def test_over_long_inputs_are_translated_in_pieces(tiny_model, tmp_path):
 
 
 def test_seed_already_in_target_language_is_copied(tiny_model, tmp_path):
-    from translate.cli import main
+    from seedmt.translate.cli import main
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -134,7 +134,7 @@ def test_seed_already_in_target_language_is_copied(tiny_model, tmp_path):
 def test_missing_model_fails_fast_with_guidance(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "translate", "translate", str(SEEDS_DIR),
+    proc = subprocess.run([sys.executable, "-m", "seedmt", "translate", str(SEEDS_DIR),
                            "--model", "facebook/nllb-200-distilled-600M", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1
@@ -145,13 +145,13 @@ def test_missing_model_fails_fast_with_guidance(tmp_path):
 
 
 def test_missing_local_folder_fails_clearly(tmp_path):
-    from translate.cli import main
+    from seedmt.translate.cli import main
 
     assert main(["translate", str(SEEDS_DIR), "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
 
 
 def test_cli_help_explains_commands():
-    proc = subprocess.run([sys.executable, "-m", "translate", "translate", "--help"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "seedmt", "translate", "--help"], capture_output=True,
                           text=True, cwd=REPO_ROOT, timeout=60)
     assert proc.returncode == 0
     for option in ("--model", "--targets", "--backend", "--source-lang", "--beam-size", "--out"):

@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from seedmt.translate.errors import OutputError
+
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 INPUTS, SEGMENTS = "translations", "segments"
@@ -41,10 +43,20 @@ def _row_key(system: str, src: str, tgt: str, text: str) -> str:
 class SegmentCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.moved_aside: Path | None = None
+        existed = self.path.exists()
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._connection = self._open()
+        except (OSError, sqlite3.OperationalError) as err:
+            if not existed:  # leave no empty cache file behind on a full or read-only disk
+                for suffix in ("", "-wal", "-shm"):
+                    try:
+                        Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                    except OSError:
+                        pass
+            problem = err.strerror if isinstance(err, OSError) and err.strerror else err
+            raise OutputError(f"cannot open the segment cache {self.path}: {problem}") from None
         except sqlite3.DatabaseError as err:
             self.moved_aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
             log.warning("segment cache %s is unreadable (%s); moved to %s and rebuilt", self.path, err,
@@ -88,9 +100,13 @@ class SegmentCache:
     def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]], table: str = INPUTS) -> None:
         """One transaction: a batch is either wholly in the cache or not at all."""
         rows = [(_row_key(system, src, tgt, text), system, src, tgt, out) for text, out in pairs]
-        with self._connection:
-            self._connection.execute("BEGIN IMMEDIATE")
-            self._connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)", rows)
+        try:
+            with self._connection:
+                self._connection.execute("BEGIN IMMEDIATE")
+                self._connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)", rows)
+        except sqlite3.OperationalError as err:  # disk full, read-only, I/O error: SQLite rolled back the batch
+            raise OutputError(f"cannot write the segment cache {self.path}: {err}; the batches stored before "
+                              "are kept") from None
 
     def count(self, table: str = INPUTS) -> int:
         return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

@@ -11,13 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from translate.errors import OutputBusyError, SeedMTError
+from seedmt.translate.errors import OutputBusyError, SeedMTError
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    from translate.model_source import DEFAULT_MODEL
+    from seedmt.translate.model_source import DEFAULT_MODEL
 
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="NLLB/M2M100 checkpoint: hub id or local folder (default: %(default)s)")
@@ -29,7 +29,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_decoding_options(parser: argparse.ArgumentParser) -> None:
-    from translate.settings import BatchingSettings, DecodingSettings
+    from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
     d, b = DecodingSettings(), BatchingSettings()
     group = parser.add_argument_group("decoding (defaults: NLLB's evaluation recipe)")
@@ -48,7 +48,7 @@ def _add_decoding_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_source_langs(values: list[str]) -> dict[str, str]:
-    from translate.pipeline import ALL_FILES
+    from seedmt.translate.pipeline import ALL_FILES
 
     out: dict[str, str] = {}
     for value in values:
@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--source-lang", action="append", default=[], metavar="[STEM=]CODE",
                     help="skip language ID: CODE for every seed, or STEM=CODE for one file; repeatable. "
                          "A sidecar file <seed>.lang holding the code does the same.")
+    tr.add_argument("--lid", default="heliport", metavar="IDENTIFIER",
+                    help="language identifier: heliport (default: HPLT's, with py3langid as a second opinion), "
+                         "py3langid, or fasttext:PATH for a local fastText model with FLORES-200 labels "
+                         "(OpenLID, GlotLID, NLLB's LID-218e). A document whose language is not clear-cut is "
+                         "skipped with the candidates named; pass --source-lang for it")
     tr.add_argument("--max-segment-chars", type=int, default=400,
                     help="sentences longer than this are cut at clause boundaries (default: %(default)s)")
     tr.add_argument("--max-input-tokens", type=int, default=200,
@@ -189,7 +194,7 @@ def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _decoding_from_args(args):
-    from translate.settings import BatchingSettings, DecodingSettings
+    from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
     decoding = DecodingSettings(beam_size=args.beam_size, max_new_tokens=args.max_new_tokens,
                                 length_penalty=args.length_penalty,
@@ -204,8 +209,8 @@ def _ct2_options(args) -> dict:
 
 
 def cmd_convert(args) -> int:
-    from translate.backends.ct2 import convert_checkpoint
-    from translate.model_source import resolve_model
+    from seedmt.translate.backends.ct2 import convert_checkpoint
+    from seedmt.translate.model_source import resolve_model
 
     out = convert_checkpoint(resolve_model(args.model, args.revision), args.out, args.quantization,
                              force=args.force)
@@ -214,20 +219,27 @@ def cmd_convert(args) -> int:
 
 
 def cmd_translate(args) -> int:
-    from translate.languages import is_flores200
-    from translate.pipeline import TranslationJob, run_translation
-    from translate.quality import count_flags
+    from seedmt.translate.languages import is_flores200
+    from seedmt.translate.pipeline import TranslationJob, run_translation
+    from seedmt.translate.quality import count_flags
 
     bad = [t for t in args.targets if not is_flores200(t)]
     if bad:
         print(f"seedmt: error: not FLORES-200 codes: {', '.join(bad)} (e.g. eng_Latn, zho_Hans)", file=sys.stderr)
+        return EXIT_USAGE
+    from seedmt.translate.langid import LanguageUndecidedError, make_identifier
+
+    try:
+        make_identifier(args.lid)
+    except LanguageUndecidedError as err:
+        print(f"seedmt: error: --lid: {err}", file=sys.stderr)
         return EXIT_USAGE
     decoding, batching = _decoding_from_args(args)
     job = TranslationJob(seeds_dir=args.seeds_dir, out_dir=args.out, model=args.model, revision=args.revision,
                          targets=tuple(args.targets), backend=args.backend, device=args.device,
                          compute_type=args.compute_type, decoding=decoding, batching=batching,
                          source_langs=_parse_source_langs(args.source_lang),
-                         max_segment_chars=args.max_segment_chars, max_input_tokens=args.max_input_tokens,
+                         max_segment_chars=args.max_segment_chars, lid=args.lid, max_input_tokens=args.max_input_tokens,
                          backend_options=_ct2_options(args), cache_path=args.cache, use_cache=not args.no_cache)
     report = run_translation(job)
     for problem in report.problems:
@@ -251,7 +263,7 @@ def cmd_translate(args) -> int:
 
 
 def _write_outputs(args, data: dict, markdown: str) -> None:
-    from eval.report import write_json, write_text_atomically
+    from seedmt.eval.report import write_json, write_text_atomically
 
     print(markdown, end="")
     if args.json:
@@ -263,8 +275,8 @@ def _write_outputs(args, data: dict, markdown: str) -> None:
 
 
 def cmd_eval(args) -> int:
-    from eval.evaluate import evaluate
-    from eval.report import evaluation_markdown
+    from seedmt.eval.evaluate import evaluate
+    from seedmt.eval.report import evaluation_markdown
 
     report = evaluate(args.dataset, args.references, targets=args.targets, spm_model=args.spm_model)
     _write_outputs(args, report, evaluation_markdown(report))
@@ -272,8 +284,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from eval.compare import compare
-    from eval.report import comparison_markdown
+    from seedmt.eval.compare import compare
+    from seedmt.eval.report import comparison_markdown
 
     report = compare(args.datasets, args.references, test=args.test, samples=args.samples,
                      targets=args.targets, spm_model=args.spm_model)
@@ -282,7 +294,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from translate.publish import export_for_hub, push_to_hub
+    from seedmt.translate.publish import export_for_hub, push_to_hub
 
     export_dir = export_for_hub(args.dataset, args.export_dir, args.references)
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
@@ -292,11 +304,11 @@ def cmd_publish(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from eval.html_report import build_report
-    from eval.report import write_text_atomically
+    from seedmt.eval.html_report import build_report
+    from seedmt.eval.report import write_text_atomically
 
     if args.compare is not None:
-        from eval.compare import check_same_segments, name_systems
+        from seedmt.eval.compare import check_same_segments, name_systems
 
         check_same_segments(name_systems([args.dataset, args.compare]))
     write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare))
@@ -324,8 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     except SeedMTError as err:
         print(f"seedmt: error: {err}", file=sys.stderr)
         return EXIT_FATAL
-    except FileNotFoundError as err:
-        print(f"seedmt: error: {err}", file=sys.stderr)
+    except OSError as err:  # any other file the OS would not read or write: one line, never a traceback
+        if os.environ.get("SEEDMT_DEBUG"):
+            raise
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        print(f"seedmt: error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_FATAL
     except KeyboardInterrupt:
         print("seedmt: interrupted; the previous dataset, if any, is untouched", file=sys.stderr)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_from_disk
 
-from translate.errors import OutputBusyError, OutputError
-from translate.languages import NO_SPACE_SCRIPTS, script_of
-from translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
+from seedmt.translate.errors import OutputBusyError, OutputError, output_error
+from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
+from seedmt.translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
                               segments_features, target_column)
-from translate.segment import Segment, separators
+from seedmt.translate.segment import Segment, separators
 
 
 @dataclass
@@ -34,9 +34,11 @@ class TranslatedDocument:
     lang_method: str
     lang_confidence: float | None
     segments: list[Segment]
+    lang_runner_up: str | None = None  # the identifier's best other language
+    lang_margin: float | None = None  # the decision's lead over it
     translations: dict[str, list[str]] = field(default_factory=dict)
     copied_targets: list[str] = field(default_factory=list)
-    quality_flags: list[list[str]] = field(default_factory=list)  # per segment, from translate.quality
+    quality_flags: list[list[str]] = field(default_factory=list)  # per segment, from seedmt.translate.quality
 
 
 def join_translations(doc: TranslatedDocument, target: str) -> str:
@@ -55,7 +57,8 @@ def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict)
     for doc in docs:
         doc_rows.append({
             "doc_id": doc.doc_id, "file_name": doc.file_name, "source_lang": doc.source_lang,
-            "lang_method": doc.lang_method, "lang_confidence": doc.lang_confidence, "sha256": doc.sha256,
+            "lang_method": doc.lang_method, "lang_confidence": doc.lang_confidence,
+            "lang_runner_up": doc.lang_runner_up, "lang_margin": doc.lang_margin, "sha256": doc.sha256,
             "text": doc.text, "num_segments": len(doc.segments), "copied_targets": doc.copied_targets,
             **{target_column(t): join_translations(doc, t) for t in targets}, "run_id": run["run_id"],
         })
@@ -92,23 +95,45 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     """Exclusive lock on `<out_dir>.lock` for the whole run, so that two runs on the same output cannot
     interleave. The OS releases it when the process dies, so a killed run never leaves a stale lock."""
     lock_path = Path(out_dir).resolve().with_name(f"{Path(out_dir).name}.lock")
-    with open(lock_path, "a+", encoding="utf-8") as handle:
+    try:
+        handle = open(lock_path, "a+b", buffering=0)  # unbuffered: nothing left to flush at close
+    except OSError as err:
+        raise output_error("the lock file", lock_path, err) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = handle.read().decode("utf-8", "replace").strip() or "unknown"
             raise OutputBusyError(f"another seedmt run ({holder}) is writing {out_dir}; wait for it to finish "
                                   "or pass a different --out") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        try:
+            os.ftruncate(handle.fileno(), 0)
+            os.pwrite(handle.fileno(), f"pid {os.getpid()}".encode(), 0)
+        except OSError:
+            pass  # the pid is only a note for the user; the flock above is the lock
         try:
             yield
         finally:
-            handle.truncate(0)
+            try:
+                os.ftruncate(handle.fileno(), 0)
+            except OSError:
+                pass
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def make_staging_folder(target: Path) -> Path:
+    """An empty sibling of `target` to write into, with the permissions a plain mkdir gives (mkdtemp's are
+    0700, and the folder keeps them once renamed into place)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(staging, 0o777 & ~current_umask())
+    return staging
 
 
 def replace_folder(staging: Path, target: Path) -> None:
@@ -126,13 +151,16 @@ def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
     """save_to_disk into a temp sibling, then swap it in; the old dataset survives any failure before."""
     check_writable(out_dir)
     out_dir = out_dir.resolve()
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    staging = None
     try:
+        staging = make_staging_folder(out_dir)
         dataset.save_to_disk(str(staging))
         replace_folder(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as err:
+        raise output_error("the dataset", out_dir, err) from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_translations(out_dir: Path | str) -> DatasetDict:

@@ -21,6 +21,13 @@ class OutputError(SeedMTError):
     """The output location cannot be written."""
 
 
+def output_error(what: str, path, err: OSError) -> OutputError:
+    """One line for the user: which output, where, and what the OS said (no space, read-only, ...)."""
+    problem = err.strerror or str(err) or type(err).__name__
+    detail = f" (at {err.filename})" if getattr(err, "filename", None) and str(err.filename) != str(path) else ""
+    return OutputError(f"cannot write {what + ' ' if what else ''}{path}: {problem}{detail}")
+
+
 class OutputBusyError(OutputError):
     """Another seedmt run holds the output folder's lock."""
 

@@ -1,6 +1,6 @@
 """The translation job as a Python API: seeds folder -> translated, aligned dataset on disk.
 
-    from translate.pipeline import TranslationJob, run_translation
+    from seedmt.translate.pipeline import TranslationJob, run_translation
     report = run_translation(TranslationJob(seeds_dir=Path("seeds"), out_dir=Path("out")))
 
 The CLI (`seedmt translate`) is a thin wrapper over this."""
@@ -17,20 +17,20 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from translate.backends import TranslationBackend, load_backend, planned_description
-from translate.cache import INPUTS as CACHED_INPUTS
-from translate.cache import SEGMENTS as CACHED_SEGMENTS
-from translate.cache import SegmentCache, system_key
-from translate.dataset import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
-from translate.errors import SeedProblem
-from translate.ingest import ingest
-from translate.languages import NO_SPACE_SCRIPTS, script_of
-from translate.langid import LanguageUndecidedError, decide_language
-from translate.model_source import DEFAULT_MODEL, resolve_model
-from translate.provenance import make_run_record, utc_now
-from translate.quality import flag_documents
-from translate.segment import DEFAULT_MAX_CHARS, segment_document, split_long_span
-from translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.backends import TranslationBackend, load_backend, planned_description
+from seedmt.translate.cache import INPUTS as CACHED_INPUTS
+from seedmt.translate.cache import SEGMENTS as CACHED_SEGMENTS
+from seedmt.translate.cache import SegmentCache, system_key
+from seedmt.translate.dataset import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
+from seedmt.translate.errors import OutputError, SeedProblem
+from seedmt.translate.ingest import ingest
+from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
+from seedmt.translate.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, decide_language
+from seedmt.translate.model_source import DEFAULT_MODEL, resolve_model
+from seedmt.translate.provenance import make_run_record, utc_now
+from seedmt.translate.quality import flag_documents
+from seedmt.translate.segment import DEFAULT_MAX_CHARS, segment_document, split_long_span
+from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 log = logging.getLogger(__name__)
 DEFAULT_TARGETS = ("eng_Latn", "zho_Hans")
@@ -53,6 +53,7 @@ class TranslationJob:
     # doc_id (file stem) -> FLORES-200 code; key "*" applies to every file.
     source_langs: dict[str, str] = field(default_factory=dict)
     max_segment_chars: int = DEFAULT_MAX_CHARS
+    lid: str = DEFAULT_IDENTIFIER  # heliport, py3langid or fasttext:PATH (see seedmt.translate.langid)
     # Inputs longer than this (in model tokens) are translated in pieces; NLLB drops content beyond ~200.
     max_input_tokens: int = 200
     backend_options: dict = field(default_factory=dict)
@@ -93,14 +94,15 @@ def prepare_documents(job: TranslationJob) -> tuple[list[TranslatedDocument], li
     for doc in ingested.documents:
         override = job.source_langs.get(doc.doc_id) or job.source_langs.get(ALL_FILES)
         try:
-            decision = decide_language(doc.text, doc.path, override)
+            decision = decide_language(doc.text, doc.path, override, job.lid)
         except LanguageUndecidedError as err:
             problems.append(SeedProblem(doc.path, f"{err}; pass --source-lang {doc.doc_id}=CODE "
                                                   f"or write the code into {doc.path.with_suffix('.lang').name}"))
             continue
         segments = segment_document(doc.doc_id, doc.text, decision.code, job.max_segment_chars)
         docs.append(TranslatedDocument(doc.doc_id, doc.path.name, doc.text, doc.sha256, decision.code,
-                                       decision.method, decision.confidence, segments))
+                                       decision.method, decision.confidence, segments,
+                                       lang_runner_up=decision.runner_up, lang_margin=decision.margin))
     return docs, problems
 
 
@@ -238,6 +240,11 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
                         "max_input_tokens": job.max_input_tokens}
         run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),
                               inputs_digest(docs))
-        save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
+        try:
+            save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
+        except OutputError as err:
+            kept = (f"; the translations are kept in the segment cache {job.resolved_cache_path()}, so the same "
+                    "command translates nothing again once the problem is fixed") if job.use_cache else ""
+            raise OutputError(f"{err}; the previous dataset, if any, is untouched{kept}") from None
     return RunReport(job.out_dir, docs, problems, run, time.perf_counter() - clock, ctx.translated, ctx.cached,
                      cache.moved_aside if cache is not None else None)

@@ -7,7 +7,7 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 
-from translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 TRACKED_PACKAGES = ("seedmt", "torch", "transformers", "tokenizers", "ctranslate2", "datasets",
                     "sentencepiece", "py3langid", "sentencex", "sacrebleu")

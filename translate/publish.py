@@ -1,7 +1,7 @@
 """Publish a translated dataset: the Hugging Face Hub layout (parquet per config + dataset card), TMX 1.4
 for translators' tools, and Moses-style parallel text per direction for MT tooling.
 
-    from translate.publish import export_for_hub
+    from seedmt.translate.publish import export_for_hub
     export_for_hub(Path("out/translations"), Path("out/export"))
     datasets.load_dataset("out/export", "segments")
 
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from translate.dataset import load_translations, replace_folder
-from translate.errors import OutputError, SeedMTError
-from translate.languages import ISO639_1_TO_FLORES
-from translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
+from seedmt.translate.dataset import load_translations, make_staging_folder, replace_folder
+from seedmt.translate.errors import SeedMTError, output_error
+from seedmt.translate.languages import ISO639_1_TO_FLORES
+from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
 
 _FLORES_TO_ISO = {code: iso for iso, codes in ISO639_1_TO_FLORES.items() for code in codes}
 # Characters XML 1.0 forbids even escaped.
@@ -87,8 +86,9 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
 
 - Machine translations, not reviewed by people. `segments.quality_flags` marks segments whose translation
   looks off-target, repetitive, of implausible length or untranslated (heuristics, no reference needed).
-- Language identification (py3langid) decides each document's source language unless it was set by hand
-  (`documents.lang_method`).
+- Language identification (`documents.lang_method`: heliport with py3langid as a second opinion, unless set
+  by hand) decides each document's source language; `lang_runner_up` and `lang_margin` show how clear-cut
+  the decision was.
 - Web-page boilerplate in the sources is translated like the article text.
 """
     return header + body
@@ -107,12 +107,10 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed)."""
     dataset = load_translations(out_dir)
     export_dir = Path(export_dir).resolve()
+    staging = None
     try:
         export_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{export_dir.name}.tmp-", dir=export_dir.parent))
-    except OSError as err:
-        raise OutputError(f"cannot write {export_dir}: {err.strerror}") from None
-    try:
+        staging = make_staging_folder(export_dir)
         for name in TABLES:
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
@@ -121,9 +119,11 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")
         replace_folder(staging, export_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as err:
+        raise output_error("the export", export_dir, err) from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return export_dir
 
 

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from translate.languages import NO_SPACE_SCRIPTS, dominant_script, script_of, scripts_match
+from seedmt.translate.languages import NO_SPACE_SCRIPTS, dominant_script, script_of, scripts_match
 
 FLAGS = ("off_target", "repetition", "length_ratio", "untranslated")
 MIN_LETTERS_FOR_LID = 20
@@ -37,14 +37,14 @@ def _tokens(text: str, target: str) -> list[str]:
 
 def is_off_target(translation: str, target: str) -> bool:
     """Written in another script than the target's, or confidently identified as another language."""
-    from translate.langid import LanguageUndecidedError, detect_language
+    from seedmt.translate.langid import LanguageUndecidedError, detect_language
 
     if sum(c.isalpha() for c in translation) < MIN_LETTERS_FOR_LID:
         return False
     if not scripts_match(script_of(target), dominant_script(translation)):
         return True
     try:
-        decision = detect_language(translation)
+        decision = detect_language(translation, "py3langid")
     except LanguageUndecidedError:
         return False  # LID cannot tell: no verdict rather than a false alarm
     return decision.confidence >= MIN_LID_CONFIDENCE and decision.code.split("_")[0] != target.split("_")[0]

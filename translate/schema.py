@@ -29,8 +29,10 @@ def documents_features(targets: Iterable[str]) -> Features:
         "doc_id": Value("string"),
         "file_name": Value("string"),
         "source_lang": Value("string"),
-        "lang_method": Value("string"),  # py3langid, sidecar or override
-        "lang_confidence": Value("float32"),
+        "lang_method": Value("string"),  # the identifier (heliport, py3langid, fasttext), sidecar or override
+        "lang_confidence": Value("float32"),  # the identifier's own: heliport's margin, else a probability
+        "lang_runner_up": Value("string"),  # the identifier's best other language (FLORES-200 code or its label)
+        "lang_margin": Value("float32"),  # lead of the chosen language over the runner-up
         "sha256": Value("string"),
         "text": Value("string"),
         "num_segments": Value("int32"),
@@ -53,7 +55,7 @@ def segments_features(languages: Iterable[str]) -> Features:
         "source_lang": Value("string"),
         TRANSLATION_COLUMN: Translation(languages=sorted(set(languages))),
         "copied_targets": List(Value("string")),
-        "quality_flags": List(Value("string")),  # "<target>:<flag>", see translate.quality
+        "quality_flags": List(Value("string")),  # "<target>:<flag>", see seedmt.translate.quality
         "run_id": Value("string"),
     })
 

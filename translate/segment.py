@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sentencex import segment as sentencex_segment
 
-from translate.languages import ISO639_1_TO_FLORES
+from seedmt.translate.languages import ISO639_1_TO_FLORES
 
 DEFAULT_MAX_CHARS = 400
 _PARAGRAPH = re.compile(r"[^\n]+")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from translate.model_source import ResolvedModel
-from translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.model_source import ResolvedModel
+from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 BACKEND_NAMES = ("transformers", "ct2")
 # Called after each batch with the batch's input positions and their translations (progress, caching).
@@ -49,11 +49,11 @@ def load_backend(
 ) -> TranslationBackend:
     batching = batching or BatchingSettings()
     if name == "transformers":
-        from translate.backends.hf import TransformersBackend
+        from seedmt.translate.backends.hf import TransformersBackend
 
         return TransformersBackend(model, device=device, dtype=compute_type, batching=batching)
     if name == "ct2":
-        from translate.backends.ct2 import CTranslate2Backend
+        from seedmt.translate.backends.ct2 import CTranslate2Backend
 
         return CTranslate2Backend(model, device=device, compute_type=compute_type, batching=batching, **options)
     raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")
@@ -64,13 +64,13 @@ def planned_description(name: str, model: ResolvedModel, *, device: str = "auto"
     """What `load_backend(...).describe()` will say about the fields that decide the outputs (backend, model,
     device, compute type, vocabulary trimming), worked out without loading the model."""
     if name == "transformers":
-        from translate.backends.hf import pick_device, pick_dtype
+        from seedmt.translate.backends.hf import pick_device, pick_dtype
 
         resolved = pick_device(device)
         dtype = str(pick_dtype(compute_type, resolved)).replace("torch.", "")
         return {"backend": name, "device": resolved, "compute_type": dtype, **model.as_dict()}
     if name == "ct2":
-        from translate.backends.ct2 import resolve_device, default_compute_type
+        from seedmt.translate.backends.ct2 import resolve_device, default_compute_type
 
         resolved = resolve_device(device)
         return {"backend": name, "device": resolved,

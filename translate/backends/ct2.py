@@ -13,19 +13,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from translate.backends import BatchCallback
-from translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
+from seedmt.translate.backends import BatchCallback
+from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
-from translate.batching import run_in_batches
-from translate.errors import ModelFormatError
-from translate.languages import FLORES200_SET, script_of
-from translate.model_source import ResolvedModel
-from translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.batching import run_in_batches
+from seedmt.translate.dataset import make_staging_folder
+from seedmt.translate.errors import ModelFormatError
+from seedmt.translate.languages import FLORES200_SET, script_of
+from seedmt.translate.model_source import ResolvedModel
+from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 CT2_MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
 VMAP_FILE = "vmap.txt"
@@ -60,7 +60,7 @@ def convert_checkpoint(model: ResolvedModel, out_dir: Path, quantization: str, *
     if not force and all((out_dir / f).is_file() for f in CT2_MODEL_FILES):
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    staging = make_staging_folder(out_dir)
     try:
         converter = ctranslate2.converters.TransformersConverter(
             str(model.path), low_cpu_mem_usage=True, trust_remote_code=False)
@@ -120,7 +120,7 @@ def vocabulary_map_view(ct2_dir: Path, name: str, keep_tokens: Callable[[], list
     view = ct2_dir / name
     if (view / VMAP_FILE).is_file():
         return view
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=ct2_dir))
+    staging = make_staging_folder(view)
     for file_name in CT2_MODEL_FILES:
         try:
             os.link(ct2_dir / file_name, staging / file_name)

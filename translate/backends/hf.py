@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from translate.backends import BatchCallback
-from translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
+from seedmt.translate.backends import BatchCallback
+from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
-from translate.batching import run_in_batches
-from translate.errors import ModelFormatError
-from translate.model_source import ResolvedModel
-from translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.batching import run_in_batches
+from seedmt.translate.errors import ModelFormatError
+from seedmt.translate.model_source import ResolvedModel
+from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 
 def pick_device(device: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from translate.errors import ModelFormatError
+from seedmt.translate.errors import ModelFormatError
 
 
 def load_tokenizer(model_path: Path):

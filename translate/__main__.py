@@ -1,5 +1,0 @@
-import sys
-
-from translate.cli import main
-
-sys.exit(main())
