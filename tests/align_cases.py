@@ -60,9 +60,9 @@ def build_case(doc_id: str, target: str) -> AlignmentCase:
     sentences = segment_document("ref", target_text, target)
     gold = set()
     for t, sentence in enumerate(sentences):
-        middle = (sentence.start + sentence.end) // 2
-        owner = next(index for start, end, index in owners if start <= middle < end)
-        gold.add((owner, t))
+        # A sentence the splitter made of two reference lines (a source sentence cut mid-way, say)
+        # translates both segments: a 2-1 link.
+        gold.update((index, t) for start, end, index in owners if start < sentence.end and sentence.start < end)
     return AlignmentCase(doc_id, source_lang, target, [s.text for s in segments], target_text,
                          [s.text for s in sentences], gold)
 

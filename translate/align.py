@@ -32,8 +32,9 @@ MAX_RUN = 3
 
 @dataclass(frozen=True)
 class AlignSettings:
-    skip_cost: float = 0.45  # per unlinked sentence, in distance units (a random pair has distance 1)
-    shape_penalty: float = 0.08  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    skip_cost: float = 0.6  # per unlinked sentence, in distance units (a random pair has distance 1)
+    shape_penalty: float = 0.3  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    length_weight: float = 0.1  # cost per unit of |log length ratio| off the documents' own ratio (Gale-Church)
     review_threshold: float = 0.2  # links scoring under this are marked needs_review
     background_samples: int = 24  # random sentences of the other side each candidate is compared with
     full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
@@ -63,6 +64,8 @@ class _Side:
     def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder) -> None:
         self.n = len(sentences)
         runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
+        self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in runs.items()}
+        self.total_length = float(sum(len(t) for t in sentences))
         everything = [t for k in runs for t in runs[k]]
         vectors = embedder.embed(everything) if everything else np.zeros((0, 1), dtype=np.float32)
         self.runs: dict[int, np.ndarray] = {}
@@ -89,6 +92,12 @@ def _distances(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -
     cos = tgt.runs[b][js] @ src.runs[a][i]
     scale = np.maximum(src.background[a][i] + tgt.background[b][js], 1e-6) / 2
     return (1.0 - cos) / scale
+
+
+def _length_mismatch(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """|log| of how far the pair's length ratio is from the documents' overall ratio (0 when equal)."""
+    ratio = (tgt.total_length + 1) / (src.total_length + 1)
+    return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
 
 
 class _Band:
@@ -134,7 +143,8 @@ def _search(src: _Side, tgt: _Side, band: _Band, settings: AlignSettings) -> lis
             else:
                 extra = (a + b - 2) * settings.shape_penalty
                 distance = _distances(src, tgt, a, i - a, b, starts)
-                candidate = previous + distance * (a + b) / 2 + extra
+                mismatch = _length_mismatch(src, tgt, a, i - a, b, starts) if settings.length_weight else 0.0
+                candidate = previous + (distance + settings.length_weight * mismatch) * (a + b) / 2 + extra
             better = candidate < row[valid]
             positions = np.flatnonzero(valid)[better]
             row[positions] = candidate[better]
