@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seedmt: error: {err}", file=sys.stderr)
         return EXIT_FATAL
     except OSError as err:  # any other file the OS would not read or write: one line, never a traceback
-        if os.environ.get("SEEDMT_DEBUG"):
+        if os.environ.get("SEEDMT_DEBUG"):  # developers: the traceback instead of the one-line message
             raise
         where = f"{err.filename}: " if getattr(err, "filename", None) else ""
         print(f"seedmt: error: {where}{err.strerror or err}", file=sys.stderr)
