@@ -147,20 +147,29 @@ def replace_folder(staging: Path, target: Path) -> None:
         os.replace(staging, target)
 
 
-def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
-    """save_to_disk into a temp sibling, then swap it in; the old dataset survives any failure before."""
-    check_writable(out_dir)
-    out_dir = out_dir.resolve()
+@contextmanager
+def staged_folder(target: Path, what: str) -> Iterator[Path]:
+    """An empty sibling of `target` to write into: once the block finishes it replaces `target`; on any
+    failure it is removed and `target` stays as it was. OS errors become one OutputError naming `what`."""
+    target = Path(target).resolve()
     staging = None
     try:
-        staging = make_staging_folder(out_dir)
-        dataset.save_to_disk(str(staging))
-        replace_folder(staging, out_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = make_staging_folder(target)
+        yield staging
+        replace_folder(staging, target)
     except OSError as err:
-        raise output_error("the dataset", out_dir, err) from None
+        raise output_error(what, target, err) from None
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
+    """save_to_disk into a temp sibling, then swap it in; the old dataset survives any failure before."""
+    check_writable(out_dir)
+    with staged_folder(out_dir, "the dataset") as staging:
+        dataset.save_to_disk(str(staging))
 
 
 def load_translations(out_dir: Path | str) -> DatasetDict:

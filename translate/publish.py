@@ -10,13 +10,12 @@ for translators' tools, and Moses-style parallel text per direction for MT tooli
 from __future__ import annotations
 
 import re
-import shutil
 from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from seedmt.translate.dataset import load_translations, make_staging_folder, replace_folder
-from seedmt.translate.errors import SeedMTError, output_error
+from seedmt.translate.dataset import load_translations, staged_folder
+from seedmt.translate.errors import SeedMTError
 from seedmt.translate.languages import ISO639_1_TO_FLORES
 from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
 
@@ -107,10 +106,7 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed)."""
     dataset = load_translations(out_dir)
     export_dir = Path(export_dir).resolve()
-    staging = None
-    try:
-        export_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_staging_folder(export_dir)
+    with staged_folder(export_dir, "the export") as staging:
         for name in TABLES:
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
@@ -118,12 +114,6 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")
-        replace_folder(staging, export_dir)
-    except OSError as err:
-        raise output_error("the export", export_dir, err) from None
-    finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return export_dir
 
 
