@@ -42,3 +42,38 @@ def test_each_distinct_text_is_embedded_once(embedder):
     before = embedder.embedded
     align_sentences(case.source, case.target_sentences, embedder)
     assert embedder.embedded == before  # all of it was embedded by the fixture's run already
+
+
+def _align(embedder, source, target, target_lang="eng_Latn"):
+    return align_sentences(source, target, embedder, (" ", joiner(target_lang)))
+
+
+def test_a_deleted_and_a_merged_sentence(embedder):
+    """Target sentence 4 deleted, 9 and 10 merged into one: source 4 stays unlinked, 9+10 form a 2-1 link."""
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    assert case.gold == {(k, k) for k in range(21)}
+    target = list(case.target_sentences)
+    merged = target[9] + " " + target[10]
+    edited = target[:4] + target[5:9] + [merged] + target[11:]
+    links = _align(embedder, case.source, edited)
+    # new target index of each kept original sentence
+    new_index = {k: k if k < 4 else k - 1 for k in range(10)} | {10: 8} | {k: k - 2 for k in range(11, 21)}
+    gold = {(k, new_index[k]) for k in range(21) if k != 4}
+    predicted = link_pairs(links)
+    assert scores(predicted, gold)[2] >= 0.95
+    assert not any(i == 4 for i, _ in predicted)  # the deleted sentence's source is not glued to a neighbour
+    assert any(set(link.source_indices) == {9, 10} and link.target_indices == (8,) for link in links)
+
+
+def test_a_paragraph_moved_out_of_order_comes_out_unaligned(embedder):
+    """Target sentences 5-7 moved to the end: they (and their sources) are left unlinked, nothing glued wrong."""
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    target = list(case.target_sentences)
+    moved = target[:5] + target[8:] + target[5:8]
+    original = list(range(5)) + list(range(8, 21)) + [5, 6, 7]  # new position -> original sentence
+    links = _align(embedder, case.source, moved)
+    predicted = {(i, original[j]) for i, j in link_pairs(links)}
+    assert predicted <= case.gold  # every link made is right
+    moved_positions = {18, 19, 20}
+    assert all(not link.source_indices for link in links if set(link.target_indices) & moved_positions)
+    assert len(predicted) >= 18 - 1  # the sentences that stayed in order are still linked

@@ -263,3 +263,95 @@ def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embe
         score = round(float(1.0 - _distances(src, tgt, a, i, b, np.array([j]))[0]), 4)
         links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), score, score < settings.review_threshold))
     return links
+
+
+# --- documents: read, identify, split, align (the API behind `seedmt align`) ---------------------------
+
+# Sentence counts this far apart usually mean the wrong pair of files, or a partial translation.
+SUSPICIOUS_COUNT_RATIO = 4.0
+
+
+@dataclass
+class AlignedDocuments:
+    source_lang: str
+    target_lang: str
+    source: list[str]  # sentences
+    target: list[str]
+    links: list[Link]
+    warnings: list[str]
+
+    @property
+    def joiners(self) -> tuple[str, str]:
+        return sentence_joiner(self.source_lang), sentence_joiner(self.target_lang)
+
+    def jsonl(self) -> str:
+        import json
+
+        return "".join(json.dumps(link.record(self.source, self.target, self.joiners), ensure_ascii=False) + "\n"
+                       for link in self.links)
+
+    def tsv(self) -> str:
+        """Two-column bitext of the linked pairs (unlinked sentences left out), one pair per line."""
+        def cell(text: str) -> str:
+            return " ".join(text.split())  # a tab or newline inside a sentence must not break the columns
+
+        rows = [link.record(self.source, self.target, self.joiners) for link in self.links
+                if link.source_indices and link.target_indices]
+        return "".join(f"{cell(r['source_text'])}\t{cell(r['target_text'])}\n" for r in rows)
+
+
+def sentence_joiner(code: str) -> str:
+    from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
+
+    return "" if script_of(code) in NO_SPACE_SCRIPTS else " "
+
+
+def read_document(path, lang: str | None, lid: str, role: str) -> tuple[str, str]:
+    """(text, FLORES-200 code) of one side; SeedMTError naming the file and the problem."""
+    from seedmt.translate.errors import SeedMTError
+    from seedmt.translate.ingest import read_seed
+    from seedmt.translate.langid import LanguageUndecidedError, detect_language, validate_code
+    from seedmt.translate.languages import dominant_script, script_of, scripts_match
+
+    try:
+        text = read_seed(path).text
+    except (ValueError, OSError) as err:
+        raise SeedMTError(f"{path}: {err.strerror if isinstance(err, OSError) and err.strerror else err}") from None
+    try:
+        if lang is None:
+            return text, detect_language(text, lid).code
+        code = validate_code(lang)
+    except LanguageUndecidedError as err:
+        raise SeedMTError(f"{path}: {err}; pass --{role}-lang CODE") from None
+    written_in = dominant_script(text)
+    if written_in is not None and not scripts_match(script_of(code), written_in):
+        raise SeedMTError(f"{path}: --{role}-lang {code} says script {script_of(code)}, but the text is written "
+                          f"in {written_in}; check the file and the code")
+    return text, code
+
+
+def split_sentences(text: str, lang: str, presegmented: bool) -> list[str]:
+    """As `seedmt translate` splits (paragraphs, sentencex, over-long sentences cut), or one line = one sentence."""
+    from seedmt.translate.segment import segment_document
+
+    if presegmented:
+        return [line for line in text.split("\n") if line.strip()]
+    return [segment.text for segment in segment_document("doc", text, lang)]
+
+
+def align_documents(source_path, target_path, embedder: Embedder, *, source_lang: str | None = None,
+                    target_lang: str | None = None, presegmented: bool = False, lid: str = "heliport",
+                    settings: AlignSettings | None = None) -> AlignedDocuments:
+    """Read two plain-text documents (a text and its translation), split them into sentences, align them."""
+    source_text, source_code = read_document(source_path, source_lang, lid, "source")
+    target_text, target_code = read_document(target_path, target_lang, lid, "target")
+    source = split_sentences(source_text, source_code, presegmented)
+    target = split_sentences(target_text, target_code, presegmented)
+    warnings = []
+    counts = sorted((len(source), len(target)))
+    if counts[1] > SUSPICIOUS_COUNT_RATIO * max(counts[0], 1):
+        warnings.append(f"{source_path} has {len(source)} sentences and {target_path} {len(target)}: most "
+                        "sentences will stay unlinked; check that the second file translates the first")
+    links = align_sentences(source, target, embedder, (sentence_joiner(source_code), sentence_joiner(target_code)),
+                            settings)
+    return AlignedDocuments(source_code, target_code, source, target, links, warnings)

@@ -113,7 +113,47 @@ def build_parser() -> argparse.ArgumentParser:
     cv.set_defaults(handler=cmd_convert)
     _add_eval_parsers(sub)
     _add_publish_parsers(sub)
+    _add_align_parser(sub)
     return parser
+
+
+def _add_align_parser(sub) -> None:
+    al = sub.add_parser(
+        "align", help="align a document with its translation, sentence by sentence, across languages",
+        description="Split SOURCE and TRANSLATION into sentences (as `seedmt translate` does, or one line = one "
+                    "sentence with --presegmented), embed them with multilingual-e5-small and link them with a "
+                    "monotonic dynamic programme (1-1, 1-2, 2-1, 2-2, 1-3, 3-1, and sentences without a "
+                    "counterpart). Writes one JSON object per link, in document order: source_indices, "
+                    "target_indices, source_text, target_text, score, needs_review.")
+    al.add_argument("source", type=Path, help="plain-text document")
+    al.add_argument("translation", type=Path, help="its translation (made by people or another system)")
+    al.add_argument("--out", type=Path, required=True, help="file to write (JSONL, or TSV with --format tsv)")
+    al.add_argument("--format", choices=["jsonl", "tsv"], default="jsonl",
+                    help="jsonl: every link with scores; tsv: source<TAB>target per linked pair (default: %(default)s)")
+    al.add_argument("--source-lang", metavar="CODE", help="FLORES-200 code of SOURCE (default: identified)")
+    al.add_argument("--target-lang", metavar="CODE", help="FLORES-200 code of TRANSLATION (default: identified)")
+    al.add_argument("--presegmented", action="store_true",
+                    help="each non-empty line is one sentence, taken as it is")
+    al.add_argument("--lid", default="heliport", metavar="IDENTIFIER", help="as for translate (default: %(default)s)")
+    al.set_defaults(handler=cmd_align)
+
+
+def cmd_align(args) -> int:
+    from seedmt.eval.report import write_text_atomically
+    from seedmt.translate.align import align_documents
+    from seedmt.translate.embed import load_embedder
+
+    result = align_documents(args.source, args.translation, load_embedder(), source_lang=args.source_lang,
+                             target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid)
+    for warning in result.warnings:
+        print(f"seedmt: warning: {warning}", file=sys.stderr)
+    write_text_atomically(args.out, result.jsonl() if args.format == "jsonl" else result.tsv())
+    linked = sum(bool(link.source_indices and link.target_indices) for link in result.links)
+    review = sum(link.needs_review for link in result.links)
+    print(f"wrote {args.out}: {len(result.source)} {result.source_lang} and {len(result.target)} "
+          f"{result.target_lang} sentences, {linked} links, "
+          f"{len(result.links) - linked} sentences without a counterpart, {review} marked needs_review")
+    return EXIT_OK
 
 
 def _add_publish_parsers(sub) -> None:

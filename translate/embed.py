@@ -15,6 +15,7 @@ sentence-transformers:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -75,7 +76,9 @@ class CachingEmbedder:
         return np.stack([self._vectors[t] for t in texts])
 
 
+@lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
+    """The process-wide embedder of that name (so a notebook or a test session embeds each text once)."""
     if name != DEFAULT_EMBEDDER:
         raise ValueError(f"unknown embedder '{name}' (built in: {DEFAULT_EMBEDDER}; pass an Embedder object "
                          "to the Python API for others)")

@@ -1,0 +1,80 @@
+"""`seedmt align` end to end: output formats, language handling and bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from tests.align_cases import build_case
+from tests.conftest import SEEDS_DIR
+
+BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
+FIELDS = ["source_indices", "target_indices", "source_text", "target_text", "score", "needs_review"]
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("align") / "english.txt"
+    path.write_text(build_case("003_8e8481b4ceab6e39", "eng_Latn").target_text, encoding="utf-8")
+    return path
+
+
+def test_jsonl_links_in_document_order(english, tmp_path, capsys):
+    out = tmp_path / "links.jsonl"
+    assert main(["align", str(BELARUSIAN), str(english), "--out", str(out)]) == EXIT_OK
+    assert "21 bel_Cyrl and 21 eng_Latn sentences, 21 links" in capsys.readouterr().out
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert all(list(r) == FIELDS for r in records)
+    assert [r["source_indices"] for r in records] == [[k] for k in range(21)]
+    assert [r["target_indices"] for r in records] == [[k] for k in range(21)]
+    assert records[0]["source_text"].startswith("На сёлетніх дзвюх") and "Two Sessions" in records[0]["target_text"]
+    assert all(0.2 <= r["score"] <= 1 and r["needs_review"] is False for r in records)
+
+
+def test_tsv_bitext_and_presegmented_input(english, tmp_path):
+    source = tmp_path / "source.txt"  # one sentence per line, as Vecalign/hunalign users feed it
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    source.write_text("\n".join(case.source) + "\n\n", encoding="utf-8")
+    target = tmp_path / "target.txt"
+    target.write_text("\n".join(case.target_sentences) + "\n", encoding="utf-8")
+    out = tmp_path / "bitext.tsv"
+    assert main(["align", str(source), str(target), "--presegmented", "--format", "tsv", "--out", str(out),
+                 "--source-lang", "bel_Cyrl", "--target-lang", "eng_Latn"]) == EXIT_OK
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows == [[s, t] for s, t in zip(case.source, case.target_sentences)]
+
+
+@pytest.mark.parametrize("content,problem", [(b"", "empty file"), (b"\x00\x01binary\x00", "binary file")])
+def test_unreadable_input_is_named_and_nothing_is_written(english, tmp_path, capsys, content, problem):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    out = tmp_path / "links.jsonl"
+    assert main(["align", str(bad), str(english), "--out", str(out)]) == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert f"{bad}: {problem}" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_script_that_contradicts_the_given_language(english, tmp_path, capsys):
+    out = tmp_path / "links.jsonl"
+    assert main(["align", str(BELARUSIAN), str(english), "--target-lang", "zho_Hans", "--out", str(out)]) == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert f"{english}: --target-lang zho_Hans says script Hans, but the text is written in Latn" in err
+    assert not out.exists()
+
+
+def test_one_sentence_against_five_hundred_warns_and_still_aligns(tmp_path, capsys):
+    one = tmp_path / "one.txt"
+    one.write_text("The committee approved the budget for the coming year.\n", encoding="utf-8")
+    many = tmp_path / "many.txt"
+    many.write_text("".join(f"Line {k} of an unrelated list about item number {k}.\n" for k in range(499)) +
+                    "The committee approved the budget for next year.\n", encoding="utf-8")
+    out = tmp_path / "links.jsonl"
+    assert main(["align", str(one), str(many), "--presegmented", "--out", str(out)]) == EXIT_OK
+    assert "has 1 sentences and" in capsys.readouterr().err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sum(len(r["target_indices"]) for r in records) == 500 and sum(len(r["source_indices"]) for r in records) == 1
+    (linked,) = [r for r in records if r["source_indices"]]
+    assert linked["target_indices"] == [499]  # the one real translation, not a neighbour
