@@ -34,7 +34,8 @@ class PairedSegments:
     source_lang: str
     target: str
     doc_ids: list[str] = field(default_factory=list)
-    unit_ids: list[str] = field(default_factory=list)  # segment id, or "<doc_id>#<n>" for re-segmented units
+    # segment id, "<id>+<id>" for segments sharing one reference, or "<doc_id>#<n>" for re-segmented units
+    unit_ids: list[str] = field(default_factory=list)
     hypotheses: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     skipped_segments: int = 0
@@ -65,13 +66,19 @@ def pair_document(rows: list[dict], reference: DocumentReference, target: str) -
     hypotheses = {r["segment_id"]: r[TRANSLATION_COLUMN][target] for r in rows}
     if reference.segment_level and not segmentation_changed(reference, sources):
         check_segment_ids(reference, [r["segment_id"] for r in rows])
+        members: dict[str, list[str]] = defaultdict(list)  # a shared reference's segments, in document order
+        for line in reference.lines:
+            if line.joined_with is not None:
+                members[line.joined_with].append(line.segment_id)
         for line in reference.lines:
             if line.text is None:
-                paired.skipped_segments += 1
+                paired.skipped_segments += line.joined_with is None
                 continue
+            group = [line.segment_id, *members[line.segment_id]]
             paired.doc_ids.append(doc_id)
-            paired.unit_ids.append(line.segment_id)
-            paired.hypotheses.append(hypotheses[line.segment_id])
+            paired.unit_ids.append("+".join(group))
+            paired.hypotheses.append(hypotheses[line.segment_id] if len(group) == 1 else
+                                     join_segments([hypotheses[s] for s in group], target))
             paired.references.append(line.text)
         return paired
     if reference.segment_level:

@@ -118,7 +118,8 @@ def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dic
     for (_, target), paired in directions.items():
         for unit, hyp, ref, chrf in zip(paired.unit_ids, paired.hypotheses, paired.references,
                                         segment_chrf(paired.hypotheses, paired.references)):
-            per_segment[(unit, target)] = (ref, chrf)
+            for segment_id in unit.split("+"):  # segments sharing one reference show it on each row
+                per_segment[(segment_id, target)] = (ref, chrf)
         for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
             per_doc[doc_id][target] = scores["chrF2++"]
     return per_segment, dict(per_doc), notes

@@ -5,6 +5,10 @@ Two shapes, chosen per file:
   optional `source` (the source segment, for translators and to detect a changed segmentation) and either
   `text` or `skip` (why the segment has no reference, e.g. web-page boilerplate). Every segment of the
   document must be listed once.
+  A segment that shares its reference with the segment before it (a source sentence the translator merged
+  with its neighbour: a 2-1 or 3-1 link when `seedmt references import` aligned the translation) has
+  `joined_with` (the id of the group's first segment, which holds the shared `text`) instead of `text`; eval
+  scores the group's joined translation against that text as one unit.
 - unit-level: lines without `segment_id`, only `text` (and optionally `paragraph`), in document order: a
   reference written per paragraph or for the whole document. Hypotheses are re-segmented to these units
   (see seedmt.eval.align).
@@ -30,10 +34,11 @@ class ReferenceFileError(SeedMTError):
 
 @dataclass(frozen=True)
 class ReferenceLine:
-    text: str | None  # None when skipped
+    text: str | None  # None when skipped, or when the text is shared with an earlier segment (joined_with)
     segment_id: str | None = None
     source: str | None = None
     skip: str | None = None
+    joined_with: str | None = None  # the segment whose `text` this one shares
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,14 @@ def _parse_line(path: Path, number: int, raw: str) -> ReferenceLine:
     if not isinstance(record, dict):
         raise ReferenceFileError(path, f"line {number}: expected a JSON object")
     segment_id, text, skip = record.get("segment_id"), record.get("text"), record.get("skip")
+    joined_with = record.get("joined_with")
     where = f"line {number}" + (f" ({segment_id})" if segment_id else "")
-    if skip is not None and text is not None:
-        raise ReferenceFileError(path, f"{where}: has both `text` and `skip`")
-    if skip is None:
+    if sum(value is not None for value in (text, skip, joined_with)) > 1:
+        raise ReferenceFileError(path, f"{where}: give only one of `text`, `skip` and `joined_with`")
+    if joined_with is not None:
+        if segment_id is None:
+            raise ReferenceFileError(path, f"{where}: `joined_with` needs a `segment_id`")
+    elif skip is None:
         if not isinstance(text, str):
             raise ReferenceFileError(path, f"{where}: `text` is missing (write `skip` with a reason to leave "
                                            "a segment out)")
@@ -72,7 +81,7 @@ def _parse_line(path: Path, number: int, raw: str) -> ReferenceLine:
     elif segment_id is None:
         raise ReferenceFileError(path, f"{where}: `skip` needs a `segment_id`")
     return ReferenceLine(text=text.strip() if text is not None else None, segment_id=segment_id,
-                         source=record.get("source"), skip=skip)
+                         source=record.get("source"), skip=skip, joined_with=joined_with)
 
 
 def read_reference_file(path: Path, target: str) -> DocumentReference:
@@ -87,11 +96,15 @@ def read_reference_file(path: Path, target: str) -> DocumentReference:
     if len(kinds) > 1:
         raise ReferenceFileError(path, "mixes lines with and without `segment_id`")
     seen: set[str] = set()
+    holders = {line.segment_id for line in lines if line.text is not None}
     for line in lines:
         if line.segment_id is not None:
             if line.segment_id in seen:
                 raise ReferenceFileError(path, f"segment {line.segment_id} is listed twice")
             seen.add(line.segment_id)
+        if line.joined_with is not None and line.joined_with not in holders:
+            raise ReferenceFileError(path, f"segment {line.segment_id} is joined_with {line.joined_with}, which "
+                                           "has no `text` in this file")
     return DocumentReference(doc_id=path.stem, target=target, path=path, lines=lines)
 
 
@@ -130,3 +143,91 @@ def segmentation_changed(reference: DocumentReference, sources: dict[str, str]) 
         return False
     return any(segment_id not in recorded or recorded[segment_id] not in (None, text)
                for segment_id, text in sources.items())
+
+
+# --- importing a document-level translation as segment-level references ------------------------------
+
+def find_seed(seed: str, seeds_dir: Path) -> Path:
+    """A seed file path, or a document id looked up as `<seeds_dir>/<id>.txt`."""
+    path = Path(seed)
+    if path.is_file():
+        return path
+    candidate = Path(seeds_dir) / f"{seed}.txt"
+    if candidate.is_file():
+        return candidate
+    raise SeedMTError(f"no seed '{seed}': neither a file nor {candidate}")
+
+
+def reference_lines(segments, links, target_sentences: list[str], target: str, origin: str) -> list[dict]:
+    """One reference line per seed segment from alignment links (see the module docstring for the shapes)."""
+    from seedmt.translate.align import sentence_joiner
+
+    lines: list[dict] = []
+    for link in links:
+        if not link.source_indices:
+            continue  # a translation sentence with no source segment has nothing to be a reference for
+        group = [segments[i] for i in link.source_indices]
+        if not link.target_indices:
+            lines += [{"segment_id": s.segment_id, "source": s.text,
+                       "skip": f"no counterpart in {origin} (sentence aligner)"} for s in group]
+            continue
+        text = sentence_joiner(target).join(target_sentences[j] for j in link.target_indices)
+        lines.append({"segment_id": group[0].segment_id, "source": group[0].text, "text": text,
+                      "score": link.score, "needs_review": link.needs_review})
+        lines += [{"segment_id": s.segment_id, "source": s.text, "joined_with": group[0].segment_id}
+                  for s in group[1:]]
+    return lines
+
+
+def import_reference(seed: str, translation: Path, target: str, references_dir: Path, embedder, *,
+                     seeds_dir: Path = Path("seeds"), source_lang: str | None = None, lid: str = "heliport",
+                     force: bool = False) -> tuple[Path, dict]:
+    """Align a document-level translation of a seed to seedmt's segmentation of the seed and write it as
+    `references/<target>/<doc_id>.jsonl` (plus `<doc_id>.provenance.json`). Returns the file and provenance."""
+    import hashlib
+    import json
+    from datetime import datetime, timezone
+
+    from seedmt.eval.report import write_text_atomically
+    from seedmt.translate.align import AlignSettings, align_sentences, read_document, sentence_joiner, split_sentences
+    from seedmt.translate.ingest import read_seed
+    from seedmt.translate.langid import LanguageUndecidedError, decide_language
+    from seedmt.translate.segment import segment_document
+
+    seed_path = find_seed(seed, seeds_dir)
+    out = Path(references_dir) / target / f"{seed_path.stem}{REFERENCE_SUFFIX}"
+    if out.exists() and not force:
+        raise SeedMTError(f"{out} exists; pass --force to replace it")
+    try:
+        document = read_seed(seed_path)
+        language = decide_language(document.text, seed_path, source_lang, lid).code
+    except LanguageUndecidedError as err:
+        raise SeedMTError(f"{seed_path}: {err}; pass --source-lang CODE") from None
+    except (ValueError, OSError) as err:
+        raise SeedMTError(f"{seed_path}: {err}") from None
+    segments = segment_document(document.doc_id, document.text, language)
+    translation_text, target = read_document(translation, target, lid, "target")
+    target_sentences = split_sentences(translation_text, target, presegmented=False)
+    settings = AlignSettings()
+    links = align_sentences([s.text for s in segments], target_sentences, embedder,
+                            (sentence_joiner(language), sentence_joiner(target)), settings)
+    lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
+    scored = [line["score"] for line in lines if line.get("score") is not None]
+    provenance = {
+        "doc_id": document.doc_id, "target": target, "translation_file": str(translation),
+        "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
+        "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
+        "aligner": f"seedmt.translate.align {json.dumps(settings.__dict__, sort_keys=True)}",
+        "embedder": getattr(embedder, "name", type(embedder).__name__),
+        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "segments": len(segments), "translation_sentences": len(target_sentences),
+        "with_reference": sum("text" in line for line in lines),
+        "joined": sum("joined_with" in line for line in lines),
+        "skipped": sum("skip" in line for line in lines),
+        "unlinked_translation_sentences": sum(len(link.target_indices) for link in links if not link.source_indices),
+        "needs_review": sum(bool(line.get("needs_review")) for line in lines),
+        "mean_score": round(sum(scored) / len(scored), 4) if scored else None,
+    }
+    write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2) + "\n")
+    return out, provenance

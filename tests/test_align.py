@@ -29,12 +29,13 @@ def f1_by_case(embedder) -> dict[tuple[str, str], float]:
 
 
 def test_alignment_f1_on_the_seeds_and_their_references(f1_by_case):
-    """Measured: F1 1.00 on 003 (both targets), 0.92-1.00 on 000-002, 0.89-0.93 on the Korean seed whose
-    web-page boilerplate has no reference. The Korean errors: short "He stressed:" sentences that the
-    Chinese reference merges into the next sentence, and the byline."""
-    assert min(f1_by_case.values()) >= 0.88, f1_by_case
-    assert sum(f1_by_case.values()) / len(f1_by_case) >= 0.95, f1_by_case
-    assert sum(f >= 0.95 for f in f1_by_case.values()) >= 6, f1_by_case
+    """Measured (eng/zho): 000 0.99/1.00, 001 0.99/0.97, 002 0.98/0.95, 003 1.00/1.00, and 0.90/0.88 on the
+    Korean seed, whose web-page boilerplate has no reference. The Korean errors: short "He stressed:"
+    sentences that the Chinese reference merges into the next sentence, and the byline matched to the
+    copyright footer. The issue's goal, 0.95 in every case, is not reached on the Korean seed."""
+    assert min(f1_by_case.values()) >= 0.87, f1_by_case
+    assert sum(f1_by_case.values()) / len(f1_by_case) >= 0.96, f1_by_case
+    assert sum(f >= 0.95 for f in f1_by_case.values()) >= 7, f1_by_case
 
 
 def test_each_distinct_text_is_embedded_once(embedder):

@@ -32,9 +32,9 @@ MAX_RUN = 3
 
 @dataclass(frozen=True)
 class AlignSettings:
-    skip_cost: float = 0.6  # per unlinked sentence, in distance units (a random pair has distance 1)
+    skip_cost: float = 0.7  # per unlinked sentence, in distance units (a random pair has distance 1)
     shape_penalty: float = 0.3  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
-    length_weight: float = 0.1  # cost per unit of |log length ratio| off the documents' own ratio (Gale-Church)
+    length_weight: float = 0.3  # cost per unit of |log length ratio| off the documents' own ratio (Gale-Church)
     review_threshold: float = 0.2  # links scoring under this are marked needs_review
     background_samples: int = 24  # random sentences of the other side each candidate is compared with
     full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass

@@ -137,6 +137,37 @@ def _add_align_parser(sub) -> None:
     al.add_argument("--lid", default="heliport", metavar="IDENTIFIER", help="as for translate (default: %(default)s)")
     al.set_defaults(handler=cmd_align)
 
+    rf = sub.add_parser("references", help="manage reference translations (references/)")
+    rf_sub = rf.add_subparsers(dest="references_command", required=True, metavar="ACTION")
+    im = rf_sub.add_parser(
+        "import", help="turn a document-level translation of a seed into segment-level references",
+        description="Align TRANSLATION (a whole-document translation of SEED, e.g. the human translation it was "
+                    "made from) to seedmt's own segmentation of SEED and write references/<lang>/<doc_id>.jsonl "
+                    "for `seedmt eval`: a segment merged with its neighbour by the translator shares one reference "
+                    "(`joined_with`), a segment with no counterpart gets `skip`. Provenance (file, sha256, "
+                    "aligner, embedder, date, scores) goes to <doc_id>.provenance.json beside it.")
+    im.add_argument("seed", help="seed file, or document id in --seeds")
+    im.add_argument("translation", type=Path, help="plain-text translation of the whole seed")
+    im.add_argument("--lang", required=True, metavar="CODE", help="FLORES-200 code of the translation")
+    im.add_argument("--source-lang", metavar="CODE", help="FLORES-200 code of the seed (default: identified)")
+    im.add_argument("--seeds", type=Path, default=Path("seeds"), help="seeds folder (default: %(default)s)")
+    im.add_argument("--references", type=Path, default=Path("references"),
+                    help="references folder (default: %(default)s)")
+    im.add_argument("--force", action="store_true", help="replace an existing reference file")
+    im.set_defaults(handler=cmd_references_import)
+
+
+def cmd_references_import(args) -> int:
+    from seedmt.eval.references import import_reference
+    from seedmt.translate.embed import load_embedder
+
+    out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(),
+                                 seeds_dir=args.seeds, source_lang=args.source_lang, force=args.force)
+    print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "
+          f"{info['joined']} sharing one, {info['skipped']} skipped, {info['needs_review']} marked needs_review "
+          f"(mean score {info['mean_score']})")
+    return EXIT_OK
+
 
 def cmd_align(args) -> int:
     from seedmt.eval.report import write_text_atomically
