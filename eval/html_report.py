@@ -22,7 +22,7 @@ from seedmt.eval.metrics import segment_chrf
 from seedmt.eval.references import reference_targets
 from seedmt.translate.dataset import load_translations
 from seedmt.translate.languages import script_of
-from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN
+from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN, similarity_column
 
 # Scripts written right to left; a cell in one of them gets dir="rtl", any other known script "ltr".
 RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm"})
@@ -35,8 +35,9 @@ def text_direction(code: str | None) -> str:
     return "rtl" if script_of(code) in RTL_SCRIPTS else "ltr"
 
 
-def _cell(text: str, code: str | None, css: str = "text") -> str:
-    return f"<td class=\"{css}\" dir=\"{text_direction(code)}\">{html.escape(text)}</td>"
+def _cell(text: str, code: str | None, css: str = "text", after: str = "") -> str:
+    """A text cell laid out in its language's direction; `after`: markup appended inside it."""
+    return f"<td class=\"{css}\" dir=\"{text_direction(code)}\">{html.escape(text)}{after}</td>"
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -48,6 +49,7 @@ td.flags{width:9em}
 .flag{display:block;background:#d9480f;color:#fff;border-radius:3px;padding:0 4px;margin:1px 0;font-size:11px;
       overflow-wrap:anywhere;white-space:normal}
 .score{font-variant-numeric:tabular-nums;text-align:right}
+.similarity{display:block;color:#666;font-size:11px;margin-top:2px}
 .up{color:#2b8a3e}.down{color:#c92a2a}
 img{max-width:100%}
 """
@@ -176,7 +178,10 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
                          f"<td>{row['index']}</td><td class=\"flags\">{badges}</td>"
                          + _cell(row[TRANSLATION_COLUMN][source_lang], source_lang, "text source"))
             for target in targets:
-                parts.append(_cell(row[TRANSLATION_COLUMN][target] or "", target))
+                similarity = row.get(similarity_column(target))
+                note = "" if similarity is None else \
+                    f"<span class=\"similarity\" dir=\"ltr\">similarity {similarity:.2f}</span>"
+                parts.append(_cell(row[TRANSLATION_COLUMN][target] or "", target, after=note))
                 ref = references.get((row["segment_id"], target))
                 if references:
                     parts.append((_cell(ref[0], target) if ref else "<td>—</td>") +

@@ -28,6 +28,7 @@ from seedmt.translate.embed import Embedder
 LINK_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
 SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
 MAX_RUN = 3
+MAX_LENGTH_RATIO = 5.0  # characters, e.g. English against Chinese is about 3-4
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ def _distances(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -
 
 def _length_mismatch(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
     """|log| of how far the pair's length ratio is from the documents' overall ratio (0 when equal)."""
-    ratio = (tgt.total_length + 1) / (src.total_length + 1)
+    # The documents' own ratio, within what translation between any two scripts gives: a partial translation
+    # (one sentence against 500) must not make every pair look mismatched.
+    ratio = min(max((tgt.total_length + 1) / (src.total_length + 1), 1 / MAX_LENGTH_RATIO), MAX_LENGTH_RATIO)
     return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
 
 

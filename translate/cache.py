@@ -78,6 +78,7 @@ class SegmentCache:
             for table in TABLES:
                 connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
                                    " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError:
             connection.close()
@@ -107,6 +108,26 @@ class SegmentCache:
         except sqlite3.OperationalError as err:  # disk full, read-only, I/O error: SQLite rolled back the batch
             raise OutputError(f"cannot write the segment cache {self.path}: {err}; the batches stored before "
                               "are kept") from None
+
+    def lookup_vectors(self, embedder: str, texts: Sequence[str]) -> dict[str, bytes]:
+        """Stored sentence embeddings (raw float32 bytes) of those `texts` that have one."""
+        keys = {_row_key(embedder, "", "", t): t for t in texts}
+        items, found = list(keys), {}
+        for start in range(0, len(items), 500):
+            chunk = items[start:start + 500]
+            for key, vector in self._connection.execute(
+                    f"SELECT key, vector FROM embeddings WHERE key IN ({','.join('?' * len(chunk))})", chunk):
+                found[keys[key]] = vector
+        return found
+
+    def store_vectors(self, embedder: str, pairs: Iterable[tuple[str, bytes]]) -> None:
+        rows = [(_row_key(embedder, "", "", text), vector) for text, vector in pairs]
+        try:
+            with self._connection:
+                self._connection.execute("BEGIN IMMEDIATE")
+                self._connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", rows)
+        except sqlite3.OperationalError as err:
+            raise OutputError(f"cannot write the segment cache {self.path}: {err}") from None
 
     def count(self, table: str = INPUTS) -> int:
         return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

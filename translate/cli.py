@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "py3langid, or fasttext:PATH for a local fastText model with FLORES-200 labels "
                          "(OpenLID, GlotLID, NLLB's LID-218e). A document whose language is not clear-cut is "
                          "skipped with the candidates named; pass --source-lang for it")
+    tr.add_argument("--no-similarity", action="store_true",
+                    help="skip the source-translation similarity scores (multilingual-e5-small) and their "
+                         "low_similarity flag")
     tr.add_argument("--max-segment-chars", type=int, default=400,
                     help="sentences longer than this are cut at clause boundaries (default: %(default)s)")
     tr.add_argument("--max-input-tokens", type=int, default=200,
@@ -310,7 +313,8 @@ def cmd_translate(args) -> int:
                          targets=tuple(args.targets), backend=args.backend, device=args.device,
                          compute_type=args.compute_type, decoding=decoding, batching=batching,
                          source_langs=_parse_source_langs(args.source_lang),
-                         max_segment_chars=args.max_segment_chars, lid=args.lid, max_input_tokens=args.max_input_tokens,
+                         max_segment_chars=args.max_segment_chars, lid=args.lid,
+                         similarity=not args.no_similarity, max_input_tokens=args.max_input_tokens,
                          backend_options=_ct2_options(args), cache_path=args.cache, use_cache=not args.no_cache)
     report = run_translation(job)
     for problem in report.problems:

@@ -18,7 +18,7 @@ from datasets import Dataset, DatasetDict, load_from_disk
 from seedmt.translate.errors import OutputBusyError, OutputError, output_error
 from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
 from seedmt.translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
-                              segments_features, target_column)
+                                     segments_features, similarity_column, target_column)
 from seedmt.translate.segment import Segment, separators
 
 
@@ -39,6 +39,7 @@ class TranslatedDocument:
     translations: dict[str, list[str]] = field(default_factory=dict)
     copied_targets: list[str] = field(default_factory=list)
     quality_flags: list[list[str]] = field(default_factory=list)  # per segment, from seedmt.translate.quality
+    similarities: dict[str, list[float | None]] = field(default_factory=dict)  # per target, per segment
 
 
 def join_translations(doc: TranslatedDocument, target: str) -> str:
@@ -71,11 +72,13 @@ def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict)
                 "paragraph_index": seg.paragraph_index, "sentence_index": seg.sentence_index,
                 "start": seg.start, "end": seg.end, "source_lang": doc.source_lang,
                 TRANSLATION_COLUMN: pair, "copied_targets": doc.copied_targets,
-                "quality_flags": doc.quality_flags[i] if doc.quality_flags else [], "run_id": run["run_id"],
+                "quality_flags": doc.quality_flags[i] if doc.quality_flags else [],
+                **{similarity_column(t): doc.similarities.get(t, [None] * len(doc.segments))[i] for t in targets},
+                "run_id": run["run_id"],
             })
     return DatasetDict({
         DOCUMENTS: Dataset.from_list(doc_rows, features=documents_features(targets)),
-        SEGMENTS: Dataset.from_list(segment_rows, features=segments_features(languages)),
+        SEGMENTS: Dataset.from_list(segment_rows, features=segments_features(languages, targets)),
         RUNS: Dataset.from_list([run], features=RUNS_FEATURES),
     })
 

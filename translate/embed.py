@@ -76,6 +76,22 @@ class CachingEmbedder:
         return np.stack([self._vectors[t] for t in texts])
 
 
+class StoredEmbedder:
+    """Embeddings kept in the segment cache (SQLite) across runs, so that a re-run embeds nothing again."""
+
+    def __init__(self, inner: Embedder, cache) -> None:
+        self.inner, self.cache, self.name = inner, cache, inner.name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        stored = {t: np.frombuffer(v, dtype=np.float32) for t, v in self.cache.lookup_vectors(self.name, texts).items()}
+        missing = list(dict.fromkeys(t for t in texts if t not in stored))
+        if missing:
+            vectors = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            self.cache.store_vectors(self.name, [(t, v.tobytes()) for t, v in zip(missing, vectors)])
+            stored.update(zip(missing, vectors))
+        return np.stack([stored[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+
 @lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
     """The process-wide embedder of that name (so a notebook or a test session embeds each text once)."""

@@ -28,7 +28,8 @@ from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
 from seedmt.translate.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, decide_language
 from seedmt.translate.model_source import DEFAULT_MODEL, resolve_model
 from seedmt.translate.provenance import make_run_record, utc_now
-from seedmt.translate.quality import flag_documents
+from seedmt.translate.embed import StoredEmbedder, load_embedder
+from seedmt.translate.quality import flag_documents, score_similarity
 from seedmt.translate.segment import DEFAULT_MAX_CHARS, segment_document, split_long_span
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
@@ -54,6 +55,7 @@ class TranslationJob:
     source_langs: dict[str, str] = field(default_factory=dict)
     max_segment_chars: int = DEFAULT_MAX_CHARS
     lid: str = DEFAULT_IDENTIFIER  # heliport, py3langid or fasttext:PATH (see seedmt.translate.langid)
+    similarity: bool = True  # score each translation against its source with a multilingual encoder
     # Inputs longer than this (in model tokens) are translated in pieces; NLLB drops content beyond ~200.
     max_input_tokens: int = 200
     backend_options: dict = field(default_factory=dict)
@@ -230,10 +232,13 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
             with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress:
                 ctx = TranslationContext(job, load, progress, cache, system)
                 translate_documents(docs, ctx)
+            flag_documents(docs, job.targets)
+            if job.similarity:
+                embedder = load_embedder()
+                score_similarity(docs, job.targets, StoredEmbedder(embedder, cache) if cache else embedder)
         finally:
             if cache is not None:
                 cache.close()
-        flag_documents(docs, job.targets)
         # A run served wholly from the cache records the system it planned (nothing was loaded).
         info = ctx.loaded.describe() if ctx.loaded is not None else {**planned, "model_loaded": False}
         segmentation = {"splitter": "sentencex", "max_chars": job.max_segment_chars,

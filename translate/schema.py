@@ -42,7 +42,12 @@ def documents_features(targets: Iterable[str]) -> Features:
     })
 
 
-def segments_features(languages: Iterable[str]) -> Features:
+def similarity_column(target: str) -> str:
+    """Segments table column with the source-translation similarity for `target` (seedmt.translate.quality)."""
+    return f"similarity_{target}"
+
+
+def segments_features(languages: Iterable[str], targets: Iterable[str] = ()) -> Features:
     """`languages`: every source language in the run plus the targets."""
     return Features({
         "segment_id": Value("string"),  # "<doc_id>:<index>", the key references are aligned to
@@ -56,6 +61,8 @@ def segments_features(languages: Iterable[str]) -> Features:
         TRANSLATION_COLUMN: Translation(languages=sorted(set(languages))),
         "copied_targets": List(Value("string")),
         "quality_flags": List(Value("string")),  # "<target>:<flag>", see seedmt.translate.quality
+        # margin-normalised cross-lingual similarity of source and translation; None for copied targets
+        **{similarity_column(t): Value("float32") for t in targets},
         "run_id": Value("string"),
     })
 
