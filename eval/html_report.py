@@ -1,8 +1,9 @@
 """One self-contained HTML page per dataset (the Python API behind `seedmt report`).
 
 Per document: source and each translation side by side, segment by segment, with the reference and the
-segment's chrF2++ where references exist, quality flags highlighted; with `compare_to`, the other system's
-translation and the per-segment chrF2++ difference. Summary plots (matplotlib, PNG embedded as base64):
+segment's chrF2++ where references exist, quality flags highlighted; with `compare_to`, every other system's
+translation and per-segment chrF2++ difference, `seedmt compare`'s significance table and a plot of each
+system's score per direction with its 95% interval. Summary plots (matplotlib, PNG embedded as base64):
 corpus chrF2++ per document and direction, and quality-flag counts per document.
 
 The page's only script counts the rendered segments into `body[data-rendered-segments]` and wires a
@@ -127,14 +128,77 @@ def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dic
     return per_segment, dict(per_doc), notes
 
 
-def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: Path | None = None) -> str:
+def _comparison(out_dirs: list[Path], references_dir: Path | None) -> tuple[dict | None, str | None]:
+    """`seedmt compare`'s report for the systems, or why there is none."""
+    if references_dir is None or not Path(references_dir).is_dir() or not reference_targets(references_dir):
+        return None, "no references: no significance tests"
+    from seedmt.eval.compare import compare
+
+    return compare(out_dirs, Path(references_dir)), None
+
+
+def _significance_table(report: dict) -> str:
+    esc = html.escape
+    parts = [f"<h2>Significance ({esc(report['test'])}, {report['samples']} samples)</h2>"
+             f"<p>Baseline <code>{esc(report['baseline'])}</code>. Δ = score − baseline; 95% CI of each score from "
+             "the bootstrap; * marks p &lt; 0.05.</p><table class=\"significance\"><tr><th>direction</th>"
+             "<th>metric</th><th>system</th><th>score</th><th>Δ</th><th>95% CI</th><th>p</th></tr>"]
+    for block in report["directions"]:
+        direction = f"{'all' if block['source_lang'] == '*' else block['source_lang']} → {block['target']}"
+        for metric, result in block["metrics"].items():
+            for row in result["systems"]:
+                p = row["p_value"]
+                p_text = "baseline" if p is None else f"{p:.4f}" + (" *" if p < 0.05 and not row.get("note") else "")
+                ci = "—" if row["ci95"] is None else f"± {row['ci95']:.2f}"
+                parts.append(f"<tr><td>{esc(direction)}</td><td>{esc(metric)}</td><td>{esc(row['system'])}</td>"
+                             f"<td class=\"score\">{row['score']:.2f}</td><td class=\"score\">{row['delta']:+.2f}"
+                             f"</td><td class=\"score\">{ci}</td><td>{esc(p_text)}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _systems_plot(report: dict, metric: str = "chrF2++") -> tuple[str, str]:
+    """Each system's score per direction with its 95% interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    blocks = [b for b in report["directions"] if metric in b["metrics"]]
+    systems = [s["name"] for s in report["systems"]]
+    labels = [f"{'all' if b['source_lang'] == '*' else b['source_lang'][:8]}→{b['target'][:3]}" for b in blocks]
+    figure, axis = plt.subplots(figsize=(max(6, 0.9 * len(blocks) + 2), 3.2))
+    width = 0.8 / max(1, len(systems))
+    for k, name in enumerate(systems):
+        rows = [next(r for r in b["metrics"][metric]["systems"] if r["system"] == name) for b in blocks]
+        axis.bar([i + k * width for i in range(len(blocks))], [r["score"] for r in rows], width,
+                 yerr=[r["ci95"] or 0 for r in rows], capsize=2, label=name[:30])
+    axis.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(blocks))])
+    axis.set_xticklabels(labels, rotation=25, fontsize=8)
+    axis.set_ylabel(metric)
+    axis.legend(fontsize=8)
+    title = f"{metric} per direction and system, with 95% confidence intervals"
+    image = _png(figure)
+    plt.close(figure)
+    return title, image
+
+
+def build_report(out_dir: Path, references_dir: Path | None = None,
+                 compare_to: Path | list[Path] | None = None) -> str:
+    """The page for `out_dir`; `compare_to`: other datasets of the same segments (other checkpoints), each
+    shown beside it with its per-segment chrF2++ difference, plus `seedmt compare`'s significance table."""
+    others = [] if compare_to is None else [compare_to] if isinstance(compare_to, (str, Path)) else list(compare_to)
     dataset = load_translations(out_dir)
     targets = list(dataset["runs"][0]["targets"])
     references, doc_scores, notes = _segment_references(Path(out_dir), references_dir)
-    other_rows, other_refs = {}, {}
-    if compare_to is not None:
-        other_rows = {r["segment_id"]: r for r in load_translations(compare_to)[SEGMENTS]}
-        other_refs, _, _ = _segment_references(Path(compare_to), references_dir)
+    other_rows, other_refs, other_names = [], [], []
+    for other in others:
+        other_rows.append({r["segment_id"]: r for r in load_translations(other)[SEGMENTS]})
+        other_refs.append(_segment_references(Path(other), references_dir)[0])
+    if others:
+        from seedmt.eval.compare import name_systems
+
+        other_names = [system.name for system in name_systems([Path(out_dir), *map(Path, others)])[1:]]
     system = system_description(Path(out_dir))
     rows_by_doc: dict[str, list[dict]] = defaultdict(list)
     for row in dataset[SEGMENTS]:
@@ -147,10 +211,19 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
              f"<h1>seedmt report</h1><p>Dataset <code>{esc(str(out_dir))}</code>, model <code>{esc(system['model'])}"
              f"</code> ({esc(system['backend'])}, {esc(system['compute_type'])}).<br>Run: "
              f"<code>{esc(system['run_signature'])}</code></p>"]
-    if compare_to is not None:
-        parts.append(f"<p>Compared with <code>{esc(str(compare_to))}</code> "
-                     f"(model <code>{esc(system_description(Path(compare_to))['model'])}</code>): Δ = its chrF2++ − "
-                     "this dataset's, per segment.</p>")
+    if others:
+        listed = "".join(f"<li><code>{esc(name)}</code>: <code>{esc(str(other))}</code> (model "
+                         f"<code>{esc(system_description(Path(other))['model'])}</code>)</li>"
+                         for name, other in zip(other_names, others))
+        parts.append(f"<p>Compared with (Δ = that system's chrF2++ − this dataset's, per segment):</p><ul>{listed}</ul>")
+        comparison, why_not = _comparison([Path(out_dir), *map(Path, others)], references_dir)
+        if comparison is not None:
+            parts.append(_significance_table(comparison))
+            title, image = _systems_plot(comparison)
+            parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}</figcaption>"
+                         "</figure>")
+        else:
+            notes.append(why_not)
     parts += [f"<p>{esc(note)}</p>" for note in notes]
     for title, image in _plots(doc_scores, flag_counts):
         parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}</figcaption>"
@@ -165,11 +238,12 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
                      f"<p>{summary}</p><table><tr><th style=\"width:4em\">#</th><th style=\"width:9em\">flags</th>"
                      f"<th>{esc(source_lang)}</th>")
         for target in targets:
-            parts.append(f"<th>{esc(target)}</th>")
+            parts.append(f"<th class=\"translation\" data-target=\"{esc(target)}\">{esc(target)}</th>")
             if references:
                 parts.append(f"<th>reference {esc(target)}</th><th style=\"width:4em\">chrF2++</th>")
-            if compare_to is not None:
-                parts.append(f"<th>other system {esc(target)}</th><th style=\"width:4em\">Δ</th>")
+            for name in other_names:
+                parts.append(f"<th class=\"translation\" data-target=\"{esc(target)}\">{esc(name)} {esc(target)}</th>"
+                             "<th style=\"width:4em\">Δ</th>")
         parts.append("</tr>")
         for row in rows:
             flags = row["quality_flags"]
@@ -186,9 +260,9 @@ def build_report(out_dir: Path, references_dir: Path | None = None, compare_to: 
                 if references:
                     parts.append((_cell(ref[0], target) if ref else "<td>—</td>") +
                                  f"<td class=\"score\">{f'{ref[1]:.1f}' if ref else '—'}</td>")
-                if compare_to is not None:
-                    other = other_rows.get(row["segment_id"])
-                    other_ref = other_refs.get((row["segment_id"], target))
+                for rows_of_other, refs_of_other in zip(other_rows, other_refs):
+                    other = rows_of_other.get(row["segment_id"])
+                    other_ref = refs_of_other.get((row["segment_id"], target))
                     delta = other_ref[1] - ref[1] if ref and other_ref else None
                     css = "" if delta is None else (" up" if delta > 0 else " down" if delta < 0 else "")
                     parts.append((_cell(other[TRANSLATION_COLUMN][target] or "", target) if other else "<td>—</td>") +

@@ -78,6 +78,26 @@ def _p_value(row: dict) -> str:
     return f"{p:.4f}" + (" *" if p < 0.05 else "")
 
 
+def summary_table(report: dict, metric: str = "chrF2++") -> list[str]:
+    """Directions x systems: the baseline's score, each other system's score and Δ (* for p < 0.05)."""
+    blocks = [b for b in report["directions"] if metric in b["metrics"]]
+    if not blocks:
+        return []
+    names = [s["name"] for s in report["systems"]]
+    lines = [f"### Summary: {metric}", "", "| direction | " + " | ".join(f"`{n}`" for n in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for block in blocks:
+        cells = []
+        for row in block["metrics"][metric]["systems"]:
+            if row["p_value"] is None:
+                cells.append(f"{row['score']:.2f}")
+            else:
+                star = " *" if row["p_value"] < 0.05 and not row.get("note") else ""
+                cells.append(f"{row['score']:.2f} ({row['delta']:+.2f}{star})")
+        lines.append(f"| {_direction(block)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def comparison_markdown(report: dict) -> str:
     lines = [f"# Checkpoint comparison ({report['test']}, {report['samples']} samples)", "",
              f"Baseline: `{report['baseline']}`. Δ = score − baseline; 95% CI of each score from the bootstrap; "
@@ -85,6 +105,7 @@ def comparison_markdown(report: dict) -> str:
     for system in report["systems"]:
         lines.append(f"- `{system['name']}`: model `{system['model']}` ({system['backend']}, "
                      f"{system['compute_type']})")
+    lines += ["", *summary_table(report)]
     for block in report["directions"]:
         lines += ["", f"## {_direction(block)} ({block['segments']} segments)", "",
                   "| metric | system | score | Δ | 95% CI | p |", "|---|---|---:|---:|---:|---|"]

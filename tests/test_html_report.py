@@ -66,11 +66,13 @@ def test_page_content(report, translated_dir):
     flagged = sum(bool(row["quality_flags"]) for row in segments)
     assert page.count('<tr class="segment flagged"') == flagged
     assert page.count('<tr class="segment') == len(segments)
-    # references and per-segment chrF2++, the compared system, and both embedded plots
+    # references and per-segment chrF2++, the compared system, the significance table and the three plots
     assert "That is why many leading companies in the field have chosen to settle in Jinan" in page
-    assert page.count("<th>reference eng_Latn</th>") == 5 and page.count("<th>other system zho_Hans</th>") == 5
+    assert page.count("<th>reference eng_Latn</th>") == 5
+    assert page.count('<th class="translation" data-target="zho_Hans">perfect zho_Hans</th>') == 5
     assert re.search(r'class="score up">\+\d+\.\d', page)  # the perfect system scores higher
-    assert page.count("data:image/png;base64,") == 2
+    assert '<table class="significance">' in page
+    assert page.count("data:image/png;base64,") == 3
 
 
 _LAYOUT_PROBE = """<script>

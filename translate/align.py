@@ -335,11 +335,10 @@ def read_document(path, lang: str | None, lid: str, role: str) -> tuple[str, str
 
 def split_sentences(text: str, lang: str, presegmented: bool) -> list[str]:
     """As `seedmt translate` splits (paragraphs, sentencex, over-long sentences cut), or one line = one sentence."""
-    from seedmt.translate.segment import segment_document
+    from seedmt.translate.segment import segment_document, segment_lines
 
-    if presegmented:
-        return [line for line in text.split("\n") if line.strip()]
-    return [segment.text for segment in segment_document("doc", text, lang)]
+    segments = segment_lines("doc", text) if presegmented else segment_document("doc", text, lang)
+    return [segment.text for segment in segments]
 
 
 def align_documents(source_path, target_path, embedder: Embedder, *, source_lang: str | None = None,

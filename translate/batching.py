@@ -4,6 +4,7 @@ Sorting keeps padding low (the main cost of batched seq2seq decoding on CPU); th
 back in its own order through `restore_order`."""
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -53,3 +54,31 @@ def run_in_batches(lengths: Sequence[int], max_tokens: int, max_size: int,
         if on_batch:
             on_batch(batch, results[-1])
     return restore_order(batches, results)
+
+
+def run_in_flight(lengths: Sequence[int], max_tokens: int, max_size: int,
+                  submit_batch: Callable[[list[int]], Callable[[], list[T]]], in_flight: int,
+                  on_batch: Callable[[list[int], list[T]], None] | None = None) -> list[T]:
+    """Like `run_in_batches`, for engines that translate several batches at once: `submit_batch(positions)`
+    starts a batch and returns a function that waits for its results. `in_flight` batches run together and
+    one more waits in the engine's queue, so no worker idles between batches; results are collected (and
+    `on_batch` called) in submission order."""
+    if in_flight < 1:
+        raise ValueError("in_flight must be positive")
+    batches = token_budget_batches(lengths, max_tokens, max_size)
+    results: list[list[T]] = []
+    pending: deque[tuple[list[int], Callable[[], list[T]]]] = deque()
+    for batch in batches:
+        pending.append((batch, submit_batch(batch)))
+        if len(pending) > in_flight:
+            _collect(pending, results, on_batch)
+    while pending:
+        _collect(pending, results, on_batch)
+    return restore_order(batches, results)
+
+
+def _collect(pending: deque, results: list, on_batch) -> None:
+    batch, wait = pending.popleft()
+    results.append(wait())
+    if on_batch:
+        on_batch(batch, results[-1])

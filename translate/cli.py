@@ -29,7 +29,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_decoding_options(parser: argparse.ArgumentParser) -> None:
-    from seedmt.translate.settings import BatchingSettings, DecodingSettings
+    from seedmt.translate.settings import (CPU_MAX_BATCH_SIZE, GPU_MAX_BATCH_SIZE, BatchingSettings,
+                                           DecodingSettings)
 
     d, b = DecodingSettings(), BatchingSettings()
     group = parser.add_argument_group("decoding (defaults: NLLB's evaluation recipe)")
@@ -44,7 +45,16 @@ def _add_decoding_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-batch-tokens", type=int, default=b.max_batch_tokens,
                        help="token budget per batch: batch size x longest source (default: %(default)s)")
     group.add_argument("--max-batch-size", type=int, default=b.max_batch_size,
-                       help="most segments per batch (default: %(default)s)")
+                       help=f"most segments per batch; 0 = {CPU_MAX_BATCH_SIZE} on CPU (bounds beam search's "
+                            f"memory), {GPU_MAX_BATCH_SIZE} on GPU (default: %(default)s)")
+    threads = parser.add_argument_group("CPU threads")
+    threads.add_argument("--threads", type=int, default=0,
+                         help="CPU threads for translation, both backends. 0 (default) = the CPUs this process may "
+                              "use (affinity, container quota), shared evenly with the other seedmt runs on this "
+                              "machine so that concurrent runs do not slow each other down")
+    threads.add_argument("--inter-threads", type=int, default=0,
+                         help="ct2: batches translated at once, each on threads/inter-threads threads. 0 (default) "
+                              "= one batch per thread, measured fastest on CPU")
 
 
 def _parse_source_langs(values: list[str]) -> dict[str, str]:
@@ -90,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-similarity", action="store_true",
                     help="skip the source-translation similarity scores (multilingual-e5-small) and their "
                          "low_similarity flag")
+    tr.add_argument("--presegmented", action="store_true",
+                    help="every non-empty line of a seed is one segment, taken as it is (no sentence splitting, "
+                         "no clause cutting): for one-sentence-per-line test sets such as FLORES")
     tr.add_argument("--max-segment-chars", type=int, default=400,
                     help="sentences longer than this are cut at clause boundaries (default: %(default)s)")
     tr.add_argument("--max-input-tokens", type=int, default=200,
@@ -101,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(tr)
     _add_decoding_options(tr)
     _add_ct2_options(tr)
+    _add_engine_options(tr)
     tr.set_defaults(handler=cmd_translate)
 
     cv = sub.add_parser(
@@ -159,6 +173,34 @@ def _add_align_parser(sub) -> None:
     im.add_argument("--force", action="store_true", help="replace an existing reference file")
     im.set_defaults(handler=cmd_references_import)
 
+    fl = sub.add_parser("flores", help="use FLORES-200 / FLORES+ as seeds and references")
+    fl_sub = fl.add_subparsers(dest="flores_command", required=True, metavar="ACTION")
+    fi = fl_sub.add_parser(
+        "import", help="turn a FLORES test set into a seeds folder and a references folder",
+        description="Read the --langs sentences of a FLORES split and write DIR/seeds (one document per language, "
+                    "one sentence per line, a .lang sidecar) and DIR/references (--targets, segment-level, with "
+                    "provenance), for `seedmt translate DIR/seeds --presegmented`, then eval, compare and report "
+                    "with --references DIR/references. SOURCE: a flores200_dataset/ folder (FLORES-200 release), "
+                    "a folder of FLORES+ parquet files, or a Hub dataset id (FLORES+ is gated: needs network and "
+                    "a token). Sentences are matched across languages by id.")
+    fi.add_argument("source", help="flores200_dataset/ folder, FLORES+ parquet folder, or Hub dataset id")
+    fi.add_argument("--langs", nargs="+", required=True, metavar="CODE", help="source languages (FLORES-200 codes)")
+    fi.add_argument("--split", default="devtest", choices=["dev", "devtest"], help="(default: %(default)s)")
+    fi.add_argument("--targets", nargs="+", default=["eng_Latn", "zho_Hans"], metavar="CODE",
+                    help="reference languages (default: eng_Latn zho_Hans)")
+    fi.add_argument("--to", type=Path, required=True, dest="out_dir", help="folder to write seeds/ and references/")
+    fi.set_defaults(handler=cmd_flores_import)
+
+
+def cmd_flores_import(args) -> int:
+    from seedmt.eval.flores import import_flores
+
+    written = import_flores(args.source, args.langs, args.out_dir, split=args.split, targets=args.targets)
+    print(f"wrote {len(written['seeds'])} seeds to {args.out_dir / 'seeds'} and {len(written['references'])} "
+          f"reference files to {args.out_dir / 'references'}; next: seedmt translate {args.out_dir / 'seeds'} "
+          "--presegmented")
+    return EXIT_OK
+
 
 def cmd_references_import(args) -> int:
     from seedmt.eval.references import import_reference
@@ -209,12 +251,15 @@ def _add_publish_parsers(sub) -> None:
         "report", help="one self-contained HTML page: sources, translations, references, scores, flags",
         description="Per document, the source and each translation side by side, segment by segment, with the "
                     "reference and per-segment chrF2++ when references exist and quality flags highlighted; "
-                    "--compare adds another dataset's translations and the per-segment score difference. "
+                    "--compare adds other datasets' translations, per-segment score differences, the significance "
+                    "table of `seedmt compare` and a plot of each system's score with its 95%% interval. "
                     "Summary plots are embedded.")
     rp.add_argument("dataset", type=Path, help="dataset folder written by `seedmt translate`")
     rp.add_argument("--references", type=Path, default=Path("references"),
                     help="reference folder (default: %(default)s; scores are left out if it has none)")
-    rp.add_argument("--compare", type=Path, help="a second dataset of the same seeds to show beside this one")
+    rp.add_argument("--compare", type=Path, nargs="+", metavar="DATASET", default=[],
+                    help="other datasets of the same seeds (other checkpoints) to show beside this one, with "
+                         "per-segment deltas, the significance table of `seedmt compare` and a score plot")
     rp.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="(default: %(default)s)")
     rp.set_defaults(handler=cmd_report)
 
@@ -255,6 +300,27 @@ def _add_eval_parsers(sub) -> None:
     cp.set_defaults(handler=cmd_compare)
 
 
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "engine", "local: this process. ray: Ray Data actors, each loading the model once, on this machine or a "
+                  "cluster; needs the ray extra (pip install \"seedmt[ray]\")")
+    group.add_argument("--engine", choices=["local", "ray"], default="local", help="(default: %(default)s)")
+    group.add_argument("--ray-address", metavar="ADDRESS",
+                       help="join a running Ray cluster (auto, or ray://HOST:10001); default: start Ray here")
+    group.add_argument("--workers", type=int, default=2, help="ray: actors, one model copy each (default: %(default)s)")
+    group.add_argument("--cpus-per-worker", type=float, default=1.0,
+                       help="ray: CPUs reserved per actor, also its CPU threads (default: %(default)s)")
+    group.add_argument("--gpus-per-worker", type=float, default=0.0,
+                       help="ray: GPUs per actor; 1 = one actor per GPU (default: %(default)s)")
+
+
+def _ray_settings(args):
+    from seedmt.translate.ray_engine import RaySettings
+
+    return RaySettings(address=args.ray_address, workers=args.workers, cpus_per_worker=args.cpus_per_worker,
+                       gpus_per_worker=args.gpus_per_worker)
+
+
 def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("CTranslate2 backend (--backend ct2)")
     group.add_argument("--ct2-dir", type=Path,
@@ -264,7 +330,6 @@ def _add_ct2_options(parser: argparse.ArgumentParser) -> None:
                        help="decode only tokens of the target's script (+ASCII, digits, punctuation): faster, "
                             "but a translation can no longer contain other scripts' tokens (off by default). "
                             "If --ct2-dir holds a vmap.txt, that map is used for every target instead")
-    group.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
 
 
 def _decoding_from_args(args):
@@ -276,10 +341,11 @@ def _decoding_from_args(args):
     return decoding, BatchingSettings(max_batch_tokens=args.max_batch_tokens, max_batch_size=args.max_batch_size)
 
 
-def _ct2_options(args) -> dict:
+def _backend_options(args) -> dict:
+    threads = {"threads": args.threads, "inter_threads": args.inter_threads}
     if args.backend != "ct2":
-        return {}
-    return {"ct2_dir": args.ct2_dir, "trim_vocabulary": args.trim_vocabulary, "threads": args.threads}
+        return threads
+    return {"ct2_dir": args.ct2_dir, "trim_vocabulary": args.trim_vocabulary, **threads}
 
 
 def cmd_convert(args) -> int:
@@ -308,14 +374,28 @@ def cmd_translate(args) -> int:
     except LanguageUndecidedError as err:
         print(f"seedmt: error: --lid: {err}", file=sys.stderr)
         return EXIT_USAGE
+    from seedmt.translate.threads import check_thread_options
+
+    try:
+        check_thread_options(args.backend, args.threads, args.inter_threads)
+        if args.workers < 1 or args.cpus_per_worker <= 0 or args.gpus_per_worker < 0:
+            raise ValueError("--workers and --cpus-per-worker must be positive, --gpus-per-worker at least 0")
+    except ValueError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.engine == "ray":
+        from seedmt.translate.ray_engine import import_ray
+
+        import_ray()  # says how to install Ray before any seed is read
     decoding, batching = _decoding_from_args(args)
     job = TranslationJob(seeds_dir=args.seeds_dir, out_dir=args.out, model=args.model, revision=args.revision,
                          targets=tuple(args.targets), backend=args.backend, device=args.device,
                          compute_type=args.compute_type, decoding=decoding, batching=batching,
                          source_langs=_parse_source_langs(args.source_lang),
-                         max_segment_chars=args.max_segment_chars, lid=args.lid,
+                         max_segment_chars=args.max_segment_chars, presegmented=args.presegmented, lid=args.lid,
                          similarity=not args.no_similarity, max_input_tokens=args.max_input_tokens,
-                         backend_options=_ct2_options(args), cache_path=args.cache, use_cache=not args.no_cache)
+                         backend_options=_backend_options(args), cache_path=args.cache, use_cache=not args.no_cache,
+                         engine=args.engine, ray=_ray_settings(args))
     report = run_translation(job)
     for problem in report.problems:
         print(f"seedmt: {'skipped' if problem.rejected else 'warning:'} {problem}", file=sys.stderr)
@@ -382,10 +462,10 @@ def cmd_report(args) -> int:
     from seedmt.eval.html_report import build_report
     from seedmt.eval.report import write_text_atomically
 
-    if args.compare is not None:
+    if args.compare:
         from seedmt.eval.compare import check_same_segments, name_systems
 
-        check_same_segments(name_systems([args.dataset, args.compare]))
+        check_same_segments(name_systems([args.dataset, *args.compare]))
     write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare))
     print(f"wrote {args.output}")
     return EXIT_OK

@@ -12,6 +12,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,14 @@ from seedmt.translate.dataset import TranslatedDocument, build_dataset, check_wr
 from seedmt.translate.errors import OutputError, SeedProblem
 from seedmt.translate.ingest import ingest
 from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
-from seedmt.translate.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, decide_language
+from seedmt.translate.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, decide_languages
 from seedmt.translate.model_source import DEFAULT_MODEL, resolve_model
 from seedmt.translate.provenance import make_run_record, utc_now
 from seedmt.translate.embed import StoredEmbedder, load_embedder
 from seedmt.translate.quality import flag_documents, score_similarity
-from seedmt.translate.segment import DEFAULT_MAX_CHARS, segment_document, split_long_span
+from seedmt.translate.ray_engine import RaySettings
+from seedmt.translate.threads import process_registry
+from seedmt.translate.segment import DEFAULT_MAX_CHARS, segment_document, segment_lines, split_long_span
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 log = logging.getLogger(__name__)
@@ -54,11 +57,16 @@ class TranslationJob:
     # doc_id (file stem) -> FLORES-200 code; key "*" applies to every file.
     source_langs: dict[str, str] = field(default_factory=dict)
     max_segment_chars: int = DEFAULT_MAX_CHARS
+    presegmented: bool = False  # every non-empty line is one segment, taken as it is
     lid: str = DEFAULT_IDENTIFIER  # heliport, py3langid or fasttext:PATH (see seedmt.translate.langid)
     similarity: bool = True  # score each translation against its source with a multilingual encoder
     # Inputs longer than this (in model tokens) are translated in pieces; NLLB drops content beyond ~200.
     max_input_tokens: int = 200
     backend_options: dict = field(default_factory=dict)
+    # Segments of every source language going into one target share batches; False: one language per batch.
+    mix_languages: bool = True
+    engine: str = "local"  # local (this process) or ray (Ray Data actors; see seedmt.translate.ray_engine)
+    ray: RaySettings = field(default_factory=RaySettings)
     show_progress: bool | None = None  # None: only on a terminal
     # Segment cache (SQLite): None = `seedmt-cache.sqlite` beside the output folder; use_cache=False: none.
     cache_path: Path | None = None
@@ -93,15 +101,16 @@ def prepare_documents(job: TranslationJob) -> tuple[list[TranslatedDocument], li
     ingested = ingest(job.seeds_dir)
     problems = list(ingested.problems) + list(ingested.warnings)
     docs: list[TranslatedDocument] = []
-    for doc in ingested.documents:
-        override = job.source_langs.get(doc.doc_id) or job.source_langs.get(ALL_FILES)
-        try:
-            decision = decide_language(doc.text, doc.path, override, job.lid)
-        except LanguageUndecidedError as err:
-            problems.append(SeedProblem(doc.path, f"{err}; pass --source-lang {doc.doc_id}=CODE "
+    overrides = [job.source_langs.get(doc.doc_id) or job.source_langs.get(ALL_FILES) for doc in ingested.documents]
+    decisions = decide_languages([(doc.text, doc.path, override)
+                                  for doc, override in zip(ingested.documents, overrides)], job.lid)
+    for doc, decision in zip(ingested.documents, decisions):
+        if isinstance(decision, LanguageUndecidedError):
+            problems.append(SeedProblem(doc.path, f"{decision}; pass --source-lang {doc.doc_id}=CODE "
                                                   f"or write the code into {doc.path.with_suffix('.lang').name}"))
             continue
-        segments = segment_document(doc.doc_id, doc.text, decision.code, job.max_segment_chars)
+        segments = (segment_lines(doc.doc_id, doc.text) if job.presegmented
+                    else segment_document(doc.doc_id, doc.text, decision.code, job.max_segment_chars))
         docs.append(TranslatedDocument(doc.doc_id, doc.path.name, doc.text, doc.sha256, decision.code,
                                        decision.method, decision.confidence, segments,
                                        lang_runner_up=decision.runner_up, lang_margin=decision.margin))
@@ -126,6 +135,7 @@ class TranslationContext:
         self._load = load
         self.loaded: TranslationBackend | None = None
         self.translated = self.cached = 0
+        self.failed: dict[tuple[str, str, str], str] = {}  # (source, target, model input) -> why it failed
 
     @property
     def backend(self) -> TranslationBackend:
@@ -141,69 +151,131 @@ class TranslationContext:
             self.cache.store(self.system, src, tgt, pairs, table)
 
 
-def translate_inputs(ctx: TranslationContext, inputs: list[str], src: str, tgt: str) -> dict[str, str]:
-    """Model input -> output for unique `inputs`: from the cache where present, else translated, with each
-    finished batch written to the cache at once."""
-    done = ctx.lookup(src, tgt, inputs)
-    missing = [text for text in inputs if text not in done]
+# A model input or segment is keyed by its source language and text: one batch mixes several languages.
+SourceText = tuple[str, str]
+
+
+def _by_source(items: list[tuple[SourceText, str]]) -> dict[str, list[tuple[str, str]]]:
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (src, text), value in items:
+        groups[src].append((text, value))
+    return groups
+
+
+def _lookup(ctx: TranslationContext, keys: list[SourceText], tgt: str, table: str) -> dict[SourceText, str]:
+    texts_by_source: dict[str, list[str]] = defaultdict(list)
+    for src, text in keys:
+        texts_by_source[src].append(text)
+    return {(src, text): out for src, texts in texts_by_source.items()
+            for text, out in ctx.lookup(src, tgt, texts, table).items()}
+
+
+def _store(ctx: TranslationContext, pairs: list[tuple[SourceText, str]], tgt: str, table: str) -> None:
+    for src, group in _by_source(pairs).items():
+        ctx.store(src, tgt, group, table)
+
+
+def translate_inputs(ctx: TranslationContext, inputs: list[SourceText], tgt: str) -> dict[SourceText, str]:
+    """Model input -> output for unique `inputs` of any source languages into `tgt`: from the cache where
+    present, else translated in shared batches, with each finished batch written to the cache at once."""
+    done = _lookup(ctx, inputs, tgt, CACHED_INPUTS)
+    missing = [key for key in inputs if key not in done]
     ctx.cached += len(inputs) - len(missing)
     ctx.progress.total += len(missing)
     ctx.progress.refresh()
 
     def on_batch(positions: list[int], outputs: list[str]) -> None:
         pairs = [(missing[i], out) for i, out in zip(positions, outputs)]
-        ctx.store(src, tgt, pairs)
+        _store(ctx, pairs, tgt, CACHED_INPUTS)
         done.update(pairs)
         ctx.translated += len(pairs)
         ctx.progress.update(len(pairs))
 
     if missing:
-        ctx.backend.translate_segments(missing, src, tgt, ctx.job.decoding, on_batch=on_batch)
+        ctx.backend.translate_segments([text for _, text in missing], [src for src, _ in missing], tgt,
+                                       ctx.job.decoding, on_batch=on_batch)
+        # An engine that goes on past a failed batch (Ray) lists it; its inputs stay untranslated.
+        for failure in getattr(ctx.backend, "failures", []):
+            for src, text in zip(failure.src_langs, failure.texts):
+                ctx.failed[(src, tgt, text)] = failure.error
     return done
 
 
-def translate_direction(ctx: TranslationContext, texts: list[str], src: str, tgt: str) -> list[str]:
-    """Unique `texts` from src to tgt; over-long inputs are split, translated, and joined back."""
-    done = ctx.lookup(src, tgt, texts, CACHED_SEGMENTS)
+def translate_target(ctx: TranslationContext, segments: list[SourceText], tgt: str) -> dict[SourceText, str]:
+    """Unique (source language, text) segments into `tgt`; over-long ones are split, translated, joined back."""
+    done = _lookup(ctx, segments, tgt, CACHED_SEGMENTS)
     ctx.cached += len(done)
-    missing = [text for text in texts if text not in done]
+    missing = [key for key in segments if key not in done]
     if missing:
-        counts = ctx.backend.count_tokens(missing, src)
-        pieces_per_text = [_pieces_within_limit(t, n, ctx.job.max_input_tokens) for t, n in zip(missing, counts)]
-        if any(len(p) > 1 for p in pieces_per_text):
+        counts = ctx.backend.count_tokens([text for _, text in missing], [src for src, _ in missing])
+        pieces_per_segment = [[(src, piece) for piece in _pieces_within_limit(text, n, ctx.job.max_input_tokens)]
+                              for (src, text), n in zip(missing, counts)]
+        if any(len(p) > 1 for p in pieces_per_segment):
             log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
-                        sum(len(p) > 1 for p in pieces_per_text), ctx.job.max_input_tokens)
-        outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_text for p in pieces)),
-                                   src, tgt)
+                        sum(len(p) > 1 for p in pieces_per_segment), ctx.job.max_input_tokens)
+        outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_segment for p in pieces)), tgt)
         joiner = "" if script_of(tgt) in NO_SPACE_SCRIPTS else " "
-        joined = [(text, joiner.join(outputs[p] for p in pieces)) for text, pieces in zip(missing, pieces_per_text)]
-        ctx.store(src, tgt, joined, CACHED_SEGMENTS)
+        joined = [(key, joiner.join(outputs[p] for p in pieces)) for key, pieces in zip(missing, pieces_per_segment)
+                  if all(p in outputs for p in pieces)]
+        _store(ctx, joined, tgt, CACHED_SEGMENTS)
         done.update(joined)
-    return [done[text] for text in texts]
+    return done
 
 
 def translate_documents(docs: list[TranslatedDocument], ctx: TranslationContext) -> None:
-    """Fill `doc.translations`; identical segments across documents are translated once per direction."""
+    """Fill `doc.translations`. Segments of every source language going into one target share batches
+    (NLLB reads each row's own language tag); identical segments are translated once per direction."""
     job = ctx.job
-    directions: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for doc in docs:
-        for target in job.targets:
-            if target == doc.source_lang:
-                continue
-            directions[(doc.source_lang, target)].extend(s.text for s in doc.segments)
-    unique = {key: list(dict.fromkeys(texts)) for key, texts in directions.items()}
-    memo: dict[tuple[str, str], dict[str, str]] = {}
-    for (src, tgt), texts in unique.items():
-        ctx.progress.set_postfix_str(f"{src}->{tgt}")
-        memo[(src, tgt)] = dict(zip(texts, translate_direction(ctx, texts, src, tgt)))
+    memo: dict[str, dict[SourceText, str]] = {}
+    for target in job.targets:
+        segments = list(dict.fromkeys((doc.source_lang, s.text) for doc in docs if doc.source_lang != target
+                                      for s in doc.segments))
+        ctx.progress.set_postfix_str(f"->{target}")
+        if job.mix_languages:
+            groups = [segments]
+        else:
+            groups = [[key for key in segments if key[0] == src] for src in dict.fromkeys(src for src, _ in segments)]
+        memo[target] = {}
+        for group in groups:
+            memo[target].update(translate_target(ctx, group, target))
     for doc in docs:
         for target in job.targets:
             if target == doc.source_lang:
                 doc.translations[target] = [s.text for s in doc.segments]
                 doc.copied_targets.append(target)
             else:
-                table = memo[(doc.source_lang, target)]
-                doc.translations[target] = [table[s.text] for s in doc.segments]
+                doc.translations[target] = [memo[target].get((doc.source_lang, s.text)) for s in doc.segments]
+
+
+def untranslated_problems(docs: list[TranslatedDocument], ctx: TranslationContext) -> list[SeedProblem]:
+    """A document with a segment whose translation failed is left out of the dataset and reported with the
+    segment ids; the next run retries it (nothing failed is cached)."""
+    problems = []
+    for doc in docs:
+        missing = {target: [s.segment_id for s, t in zip(doc.segments, translations) if t is None]
+                   for target, translations in doc.translations.items()}
+        missing = {target: ids for target, ids in missing.items() if ids}
+        if not missing:
+            continue
+        errors = sorted({error for (src, tgt, _), error in ctx.failed.items()
+                         if src == doc.source_lang and tgt in missing})
+        where = "; ".join(f"{target}: {', '.join(ids)}" for target, ids in missing.items())
+        problems.append(SeedProblem(Path(ctx.job.seeds_dir) / doc.file_name, f"not translated ({where}): {' | '.join(errors) or 'batch failed'}"))
+    return problems
+
+
+def segmentation_record(job: TranslationJob) -> dict:
+    """How the seeds were cut into segments; part of `run_id`."""
+    if job.presegmented:
+        return {"splitter": "lines", "presegmented": True, "max_input_tokens": job.max_input_tokens}
+    return {"splitter": "sentencex", "max_chars": job.max_segment_chars, "max_input_tokens": job.max_input_tokens}
+
+
+def engine_record(job: TranslationJob, loaded: TranslationBackend | None) -> dict:
+    if job.engine != "ray":
+        return {"name": "local"}
+    # Ray reports its version once started; a run served wholly from the cache never starts it.
+    return getattr(loaded, "engine", None) or {"name": "ray", "workers": job.ray.workers, "started": False}
 
 
 def inputs_digest(docs: list[TranslatedDocument]) -> str:
@@ -222,16 +294,35 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
             job.backend, model, device=job.device, compute_type=job.compute_type, **job.backend_options)
 
         def load() -> TranslationBackend:
-            return backend or load_backend(job.backend, model, device=job.device, compute_type=job.compute_type,
-                                           batching=job.batching, **job.backend_options)
+            if backend is not None:
+                return backend
+            if job.engine == "ray":
+                from seedmt.translate.ray_engine import RayTranslator
+
+                return RayTranslator(job.backend, model, job.ray, device=job.device, compute_type=job.compute_type,
+                                     batching=job.batching, backend_options=job.backend_options)
+            return load_backend(job.backend, model, device=job.device, compute_type=job.compute_type,
+                                batching=job.batching, **job.backend_options)
 
         cache = SegmentCache(job.resolved_cache_path()) if job.use_cache else None
         disable = None if job.show_progress is None else not job.show_progress
         system = system_key(planned, {**job.decoding.as_dict(), "max_input_tokens": job.max_input_tokens})
         try:
-            with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress:
+            # Registered as translating from before the model loads: runs started together see each other
+            # before their first batch and share the cores from the start (seedmt.translate.threads).
+            # A Ray driver does not translate; its workers use the CPUs Ray gives them.
+            registration = process_registry().translating() if job.engine == "local" else nullcontext()
+            with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress, registration:
                 ctx = TranslationContext(job, load, progress, cache, system)
                 translate_documents(docs, ctx)
+            failed = untranslated_problems(docs, ctx)
+            if failed:
+                problems += failed
+                failed_files = {problem.path.name for problem in failed}
+                docs = [doc for doc in docs if doc.file_name not in failed_files]
+                if not docs:
+                    return RunReport(None, [], problems, None, time.perf_counter() - clock, ctx.translated,
+                                     ctx.cached)
             flag_documents(docs, job.targets)
             if job.similarity:
                 embedder = load_embedder()
@@ -241,10 +332,9 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
                 cache.close()
         # A run served wholly from the cache records the system it planned (nothing was loaded).
         info = ctx.loaded.describe() if ctx.loaded is not None else {**planned, "model_loaded": False}
-        segmentation = {"splitter": "sentencex", "max_chars": job.max_segment_chars,
-                        "max_input_tokens": job.max_input_tokens}
+        segmentation = segmentation_record(job)
         run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),
-                              inputs_digest(docs))
+                              inputs_digest(docs), engine_record(job, ctx.loaded))
         try:
             save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
         except OutputError as err:

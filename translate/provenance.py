@@ -13,7 +13,9 @@ TRACKED_PACKAGES = ("seedmt", "torch", "transformers", "tokenizers", "ctranslate
                     "sentencepiece", "py3langid", "sentencex", "sacrebleu")
 
 
-_RUN_COLUMNS = {"model", "model_path", "revision", "weights_fingerprint", "backend", "device", "compute_type"}
+_RUN_COLUMNS = {"model", "model_path", "revision", "weights_fingerprint", "backend", "device", "compute_type",
+                "threads", "batching"}
+LOCAL_ENGINE = {"name": "local"}
 
 
 def package_versions() -> dict[str, str]:
@@ -44,6 +46,8 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
     ]
     if decoding.min_new_tokens:
         parts.append(f"minnew:{decoding.min_new_tokens}")
+    if decoding.forced_length_ratio:
+        parts.append(f"forcedlength:{decoding.forced_length_ratio}")
     if decoding.no_repeat_ngram_size:
         parts.append(f"norepeat:{decoding.no_repeat_ngram_size}")
     if backend_info.get("backend") == "ct2":
@@ -55,7 +59,7 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
 
 def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: BatchingSettings,
                     segmentation: dict, targets: list[str], started_at: str, finished_at: str,
-                    inputs_digest: str) -> dict:
+                    inputs_digest: str, engine: dict | None = None) -> dict:
     """`run_id` names what was translated and how (system, settings, input documents), not when: the
     same command on the same seeds gives the same id, so a resumed run's dataset equals an uninterrupted one."""
     signature = run_signature(backend_info, decoding, targets)
@@ -74,7 +78,9 @@ def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: Ba
         "compute_type": backend_info.get("compute_type"),
         "targets": list(targets),
         "decoding": json.dumps(decoding.as_dict(), sort_keys=True),
-        "batching": json.dumps(batching.as_dict(), sort_keys=True),
+        "batching": json.dumps(backend_info.get("batching") or batching.as_dict(), sort_keys=True),
+        "threads": json.dumps(backend_info.get("threads"), sort_keys=True),
+        "engine": json.dumps(engine or LOCAL_ENGINE, sort_keys=True),
         "segmentation": json.dumps(segmentation, sort_keys=True),
         "versions": json.dumps(package_versions(), sort_keys=True),
         "signature": signature,

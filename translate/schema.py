@@ -80,9 +80,11 @@ RUNS_FEATURES = Features({
     "compute_type": Value("string"),
     "targets": List(Value("string")),
     "decoding": Value("string"),  # JSON of DecodingSettings
-    "batching": Value("string"),  # JSON of BatchingSettings
+    "batching": Value("string"),  # JSON of BatchingSettings, as the backend resolved them
+    "threads": Value("string"),  # JSON of the CPU thread layout: threads, inter_threads, intra_threads, automatic
+    "engine": Value("string"),  # JSON: local, or ray with its worker count and Ray version
     "segmentation": Value("string"),  # JSON: splitter and max_chars
     "versions": Value("string"),  # JSON: package versions
     "signature": Value("string"),  # one-line summary, sacrebleu-style
-    "backend_details": Value("string"),  # JSON: threads, converted model folder, vocabulary trimming...
+    "backend_details": Value("string"),  # JSON: converted model folder, vocabulary trimming...
 })

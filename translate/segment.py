@@ -112,6 +112,18 @@ def segment_document(
     return segments
 
 
+def segment_lines(doc_id: str, text: str) -> list[Segment]:
+    """One segment per non-empty line, taken as it is: no sentence splitting, no clause cutting. For test sets
+    and corpora that come one sentence per line (FLORES, WMT, a bitext side); each line is its own paragraph."""
+    segments: list[Segment] = []
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            segments.append(Segment(doc_id, len(segments), len(segments), 0, start, start + len(line), line))
+        start += len(line) + 1
+    return segments
+
+
 def separators(text: str, spans: list[tuple[int, int]]) -> list[str]:
     """The verbatim text before each span, plus the tail after the last one (len(spans) + 1 items)."""
     out, cursor = [], 0

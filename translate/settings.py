@@ -1,7 +1,8 @@
 """Decoding and batching settings shared by every backend; stored verbatim in the run provenance."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -12,13 +13,31 @@ class DecodingSettings:
     max_new_tokens: int = 200
     # Forces a minimum output length; only the speed benchmark uses it (random weights never stop).
     min_new_tokens: int = 0
+    # Benchmarks only (random weights never stop): every batch decodes exactly ceil(ratio x its longest source)
+    # tokens, what a batch of real translations of that length costs. 0 = off.
+    forced_length_ratio: float = 0.0
     length_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
     # CTranslate2 only: beam search keeps going until beam_size * patience hypotheses finished.
     patience: float = 1.0
 
+    def for_batch(self, longest_source: int) -> "DecodingSettings":
+        """Settings for one batch whose longest source has `longest_source` tokens (tag and </s> included)."""
+        if not self.forced_length_ratio:
+            return self
+        # +1: the target language tag is the first generated token in both backends.
+        forced = math.ceil(self.forced_length_ratio * max(1, longest_source - 2)) + 1
+        return replace(self, max_new_tokens=forced, min_new_tokens=forced)
+
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+# Most segments per batch when not set. On CPU each segment's beams hold logits over NLLB's 256k-token
+# vocabulary at every step, so the batch size bounds the working set of beam search; several small batches
+# in parallel also beat one large batch there (benchmarks/threads.py). GPUs want large batches.
+CPU_MAX_BATCH_SIZE = 8
+GPU_MAX_BATCH_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,13 @@ class BatchingSettings:
     """Batches are filled up to a budget of padded source tokens (batch size x longest input)."""
 
     max_batch_tokens: int = 2048
-    max_batch_size: int = 64
+    max_batch_size: int = 0  # 0: CPU_MAX_BATCH_SIZE on CPU, GPU_MAX_BATCH_SIZE on GPU
+
+    def for_device(self, device: str) -> "BatchingSettings":
+        if self.max_batch_size:
+            return self
+        default = CPU_MAX_BATCH_SIZE if device == "cpu" else GPU_MAX_BATCH_SIZE
+        return replace(self, max_batch_size=default)
 
     def as_dict(self) -> dict:
         return asdict(self)

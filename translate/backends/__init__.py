@@ -1,5 +1,6 @@
 """Translation backends share one shape, after CTranslate2's Translator:
-`translate_segments(segments, src_lang, tgt_lang, settings) -> list[str]`, results in input order.
+`translate_segments(segments, src_langs, tgt_lang, settings) -> list[str]`, results in input order.
+`src_langs` is one FLORES-200 code or one per segment (segments of several languages share batches).
 
 A backend is chosen by the name a user types (`--backend transformers` / `--backend ct2`)."""
 from __future__ import annotations
@@ -21,7 +22,7 @@ class TranslationBackend(Protocol):
     def translate_segments(
         self,
         segments: Sequence[str],
-        src_lang: str,
+        src_langs: str | Sequence[str],
         tgt_lang: str,
         settings: DecodingSettings,
         on_batch: BatchCallback | None = None,
@@ -29,12 +30,12 @@ class TranslationBackend(Protocol):
         """Translate each segment independently; `on_batch(positions, outputs)` after every batch."""
         ...
 
-    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
+    def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
         """Source length in model tokens, language tag and </s> included."""
         ...
 
     def describe(self) -> dict:
-        """Provenance: backend, device, compute type, model identity."""
+        """Provenance: backend, device, compute type, model identity, thread layout."""
         ...
 
 
@@ -51,7 +52,8 @@ def load_backend(
     if name == "transformers":
         from seedmt.translate.backends.hf import TransformersBackend
 
-        return TransformersBackend(model, device=device, dtype=compute_type, batching=batching)
+        return TransformersBackend(model, device=device, dtype=compute_type, batching=batching,
+                                   threads=options.get("threads", 0), inter_threads=options.get("inter_threads", 0))
     if name == "ct2":
         from seedmt.translate.backends.ct2 import CTranslate2Backend
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from seedmt.translate.backends import BatchCallback
 from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
-from seedmt.translate.batching import run_in_batches
+from seedmt.translate.batching import run_in_flight
 from seedmt.translate.dataset import make_staging_folder
 from seedmt.translate.errors import ModelFormatError
 from seedmt.translate.languages import FLORES200_SET, script_of
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.threads import ThreadLayout, plan_layout, process_registry
 
 CT2_MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
 VMAP_FILE = "vmap.txt"
@@ -139,13 +140,15 @@ class CTranslate2Backend:
 
     def __init__(self, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
                  batching: BatchingSettings | None = None, ct2_dir: Path | None = None,
-                 cache_dir: Path | None = None, trim_vocabulary: bool = False, threads: int = 0) -> None:
+                 cache_dir: Path | None = None, trim_vocabulary: bool = False, threads: int = 0,
+                 inter_threads: int = 0) -> None:
         self.model_source = model
         self.device = resolve_device(device)
         self.compute_type = default_compute_type(self.device) if compute_type == "auto" else compute_type
-        self.batching = batching or BatchingSettings()
+        self.batching = (batching or BatchingSettings()).for_device(self.device)
         self.trim_vocabulary = trim_vocabulary
-        self.threads = threads or os.cpu_count() or 1
+        self.layout = (plan_layout(self.name, threads, inter_threads) if self.device == "cpu"
+                       else ThreadLayout(1, inter_threads or 1, 1, automatic=not threads))
         self.tokenizer = load_tokenizer(model.path)
         self.ct2_dir = Path(ct2_dir) if ct2_dir else cached_conversion(model, self.compute_type, cache_dir)
         self._translators: dict[str, object] = {}
@@ -161,7 +164,7 @@ class CTranslate2Backend:
             device, _, index = self.device.partition(":")
             self._translators[key] = ctranslate2.Translator(
                 str(path), device=device, device_index=int(index or 0), compute_type=self.compute_type,
-                intra_threads=self.threads if device == "cpu" else 0)
+                inter_threads=self.layout.inter_threads, intra_threads=self.layout.intra_threads)
         return self._translators[key]
 
     def _model_folder(self, target: str) -> Path:
@@ -175,33 +178,35 @@ class CTranslate2Backend:
 
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "compute_type": self.compute_type,
-                "ct2_model": str(self.ct2_dir), "trim_vocabulary": self.trim_vocabulary, "threads": self.threads,
-                **self.model_source.as_dict()}
+                "ct2_model": str(self.ct2_dir), "trim_vocabulary": self.trim_vocabulary, "threads": self.layout.as_dict(),
+                "batching": self.batching.as_dict(), **self.model_source.as_dict()}
 
-    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
-        return count_source_tokens(self.tokenizer, list(segments), src_lang)
+    def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
+        return count_source_tokens(self.tokenizer, segments, src_langs)
 
-    def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
+    def translate_segments(self, segments: Sequence[str], src_langs: str | Sequence[str], tgt_lang: str,
                            settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str]:
         if not segments:
             return []
         language_token_id(self.tokenizer, tgt_lang)
-        token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
+        token_ids = source_token_ids(self.tokenizer, segments, src_langs)
         source_tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
         translator = self._translator(tgt_lang)
 
-        def translate_batch(batch: list[int]) -> list[str]:
-            outputs = translator.translate_batch(
-                [source_tokens[i] for i in batch], target_prefix=[[tgt_lang]] * len(batch),
+        def submit_batch(batch: list[int]):
+            batch_settings = settings.for_batch(max(len(source_tokens[i]) for i in batch))
+            pending = translator.translate_batch(
+                [source_tokens[i] for i in batch], target_prefix=[[tgt_lang]] * len(batch), asynchronous=True,
                 beam_size=settings.beam_size, patience=settings.patience,
                 length_penalty=settings.length_penalty, no_repeat_ngram_size=settings.no_repeat_ngram_size,
                 # The target-language prefix counts as the first generated token, as in transformers.
-                max_decoding_length=settings.max_new_tokens,
-                min_decoding_length=max(1, settings.min_new_tokens), use_vmap=self.trim_vocabulary)
-            return [self._decode(out.hypotheses[0], tgt_lang) for out in outputs]
+                max_decoding_length=batch_settings.max_new_tokens,
+                min_decoding_length=max(1, batch_settings.min_new_tokens), use_vmap=self.trim_vocabulary)
+            return lambda: [self._decode(result.result().hypotheses[0], tgt_lang) for result in pending]
 
-        return run_in_batches([len(t) for t in source_tokens], self.batching.max_batch_tokens,
-                              self.batching.max_batch_size, translate_batch, on_batch)
+        with process_registry().translating():
+            return run_in_flight([len(t) for t in source_tokens], self.batching.max_batch_tokens,
+                                 self.batching.max_batch_size, submit_batch, self.layout.inter_threads, on_batch)
 
     def _decode(self, tokens: list[str], tgt_lang: str) -> str:
         if tokens and tokens[0] == tgt_lang:

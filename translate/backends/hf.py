@@ -11,6 +11,7 @@ from seedmt.translate.batching import run_in_batches
 from seedmt.translate.errors import ModelFormatError
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.threads import fair_share, plan_layout, process_registry, set_torch_threads
 
 
 def pick_device(device: str) -> str:
@@ -67,39 +68,43 @@ class TransformersBackend:
     name = "transformers"
 
     def __init__(self, model: ResolvedModel, *, device: str = "auto", dtype: str = "auto",
-                 batching: BatchingSettings | None = None) -> None:
+                 batching: BatchingSettings | None = None, threads: int = 0, inter_threads: int = 0) -> None:
         self.model_source = model
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
-        self.batching = batching or BatchingSettings()
+        self.batching = (batching or BatchingSettings()).for_device(self.device)
+        # Before the model loads: torch's thread pool must be sized before its first parallel work.
+        self.layout = plan_layout(self.name, threads, inter_threads)
+        set_torch_threads(self.layout.intra_threads)
         self.tokenizer = load_tokenizer(model.path)
         self.model = load_seq2seq_model(model, self.device, self.dtype)
 
     def describe(self) -> dict:
-        import torch
-
         return {"backend": self.name, "device": self.device, "compute_type": str(self.dtype).replace("torch.", ""),
-                "torch_threads": torch.get_num_threads(), **self.model_source.as_dict()}
+                "threads": self.layout.as_dict(), "batching": self.batching.as_dict(),
+                **self.model_source.as_dict()}
 
-    def count_tokens(self, segments: Sequence[str], src_lang: str) -> list[int]:
-        return count_source_tokens(self.tokenizer, list(segments), src_lang)
+    def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
+        return count_source_tokens(self.tokenizer, segments, src_langs)
 
-    def translate_segments(self, segments: Sequence[str], src_lang: str, tgt_lang: str,
+    def translate_segments(self, segments: Sequence[str], src_langs: str | Sequence[str], tgt_lang: str,
                            settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str]:
         import torch
 
         if not segments:
             return []
         target_id = language_token_id(self.tokenizer, tgt_lang)
-        token_ids = source_token_ids(self.tokenizer, list(segments), src_lang)
-        kwargs = generation_kwargs(settings)
-
+        token_ids = source_token_ids(self.tokenizer, segments, src_langs)
         def translate_batch(batch: list[int]) -> list[str]:
+            kwargs = generation_kwargs(settings.for_batch(max(len(token_ids[i]) for i in batch)))
+            if self.layout.automatic:
+                set_torch_threads(fair_share())  # other seedmt runs may have started or ended since
             inputs = self.tokenizer.pad({"input_ids": [token_ids[i] for i in batch]}, return_tensors="pt")
             inputs = {key: value.to(self.device) for key, value in inputs.items()}
             with torch.inference_mode():
                 output = self.model.generate(**inputs, forced_bos_token_id=target_id, **kwargs)
             return self.tokenizer.batch_decode(output, skip_special_tokens=True)
 
-        return run_in_batches([len(ids) for ids in token_ids], self.batching.max_batch_tokens,
-                              self.batching.max_batch_size, translate_batch, on_batch)
+        with process_registry().translating():
+            return run_in_batches([len(ids) for ids in token_ids], self.batching.max_batch_tokens,
+                                  self.batching.max_batch_size, translate_batch, on_batch)
