@@ -57,15 +57,15 @@ def tree_rss_mib(pid: int) -> float:
 class PeakSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self.pid, self.peak, self._finished = pid, 0.0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._finished.is_set():
             self.peak = max(self.peak, tree_rss_mib(self.pid))
             time.sleep(0.2)
 
     def stop(self) -> float:
-        self._stop.set()
+        self._finished.set()
         self.join()
         return round(self.peak, 1)
 

@@ -192,7 +192,7 @@ class FailingForOneDocument:
         if on_batch:
             on_batch(keep, outputs)
         lost = [i for i in range(len(segments)) if i not in keep]
-        self.failures.append(BatchFailure([segments[i] for i in lost], [src_langs[i] for i in lost],
+        self.failures.append(BatchFailure([segments[i] for i in lost], [src_langs[i] for i in lost], tgt_lang,
                                           "RayActorError: the worker died 3 times"))
         return None
 

@@ -365,7 +365,9 @@ def _detect_isolated(texts: list[str], lid: str) -> list[LanguageDecision | tupl
     except OSError:
         return _detect_all(texts, lid)  # no child process possible here: identify in this one
     if done.returncode != 0:
-        raise RuntimeError(f"language identification failed: {done.stderr.strip()[-2000:]}")
+        from seedmt.translate.errors import SeedMTError
+
+        raise SeedMTError(f"language identification failed in its child process: {done.stderr.strip()[-2000:]}")
     return [LanguageDecision(**item) if isinstance(item, dict) else tuple(item) for item in json.loads(done.stdout)]
 
 

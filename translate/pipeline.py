@@ -197,7 +197,7 @@ def translate_inputs(ctx: TranslationContext, inputs: list[SourceText], tgt: str
         # An engine that goes on past a failed batch (Ray) lists it; its inputs stay untranslated.
         for failure in getattr(ctx.backend, "failures", []):
             for src, text in zip(failure.src_langs, failure.texts):
-                ctx.failed[(src, tgt, text)] = failure.error
+                ctx.failed[(src, failure.tgt_lang, text)] = failure.error
     return done
 
 

@@ -47,6 +47,7 @@ class BatchFailure:
 
     texts: list[str]
     src_langs: list[str]
+    tgt_lang: str
     error: str
 
 
@@ -174,7 +175,7 @@ class RayTranslator:
             batch = batches[index]
             returned.add(index)
             if row["error"]:
-                self._fail(batch, segments, langs, row["error"])
+                self._fail(batch, segments, langs, tgt_lang, row["error"])
                 continue
             outputs = json.loads(row["outputs"])
             for position, output in zip(batch, outputs):
@@ -183,19 +184,26 @@ class RayTranslator:
                 on_batch(batch, outputs)
         for index, batch in enumerate(batches):
             if index not in returned:
-                self._fail(batch, segments, langs, f"no result after {MAX_BATCH_ATTEMPTS} attempts")
+                self._fail(batch, segments, langs, tgt_lang, f"no result after {MAX_BATCH_ATTEMPTS} attempts")
         return results
 
-    def _fail(self, batch: list[int], segments: Sequence[str], langs: list[str], error: str) -> None:
-        self.failures.append(BatchFailure([segments[i] for i in batch], [langs[i] for i in batch], error))
+    def _fail(self, batch: list[int], segments: Sequence[str], langs: list[str], tgt_lang: str, error: str) -> None:
+        self.failures.append(BatchFailure([segments[i] for i in batch], [langs[i] for i in batch], tgt_lang, error))
 
     def _run(self, requests: list[dict]):
         """Rows of (batch, outputs, error), streamed in completion order."""
         ray = import_ray()
         context = ray.data.DataContext.get_current()
+        saved = context.max_errored_blocks, context.enable_progress_bars
         # A batch whose block fails after its retries is skipped, not fatal: the driver reports it.
         context.max_errored_blocks = len(requests)
-        context.enable_progress_bars = False
+        context.enable_progress_bars = False  # seedmt's own progress bar counts the finished inputs
+        try:
+            yield from self._map(ray, requests)
+        finally:
+            context.max_errored_blocks, context.enable_progress_bars = saved
+
+    def _map(self, ray, requests: list[dict]):
         dataset = ray.data.from_items(requests, override_num_blocks=len(requests))
         with warnings.catch_warnings():
             # Ray's actor options (restarts, task retries) still travel as map_batches' remote args; newer Ray
