@@ -175,69 +175,98 @@ def _store(ctx: TranslationContext, pairs: list[tuple[SourceText, str]], tgt: st
         ctx.store(src, tgt, group, table)
 
 
-def translate_inputs(ctx: TranslationContext, inputs: list[SourceText], tgt: str) -> dict[SourceText, str]:
-    """Model input -> output for unique `inputs` of any source languages into `tgt`: from the cache where
-    present, else translated in shared batches, with each finished batch written to the cache at once."""
-    done = _lookup(ctx, inputs, tgt, CACHED_INPUTS)
-    missing = [key for key in inputs if key not in done]
-    ctx.cached += len(inputs) - len(missing)
-    ctx.progress.total += len(missing)
-    ctx.progress.refresh()
+@dataclass
+class TargetPlan:
+    """One target's share of a run: segments found in the cache, and the model inputs the others need."""
 
-    def on_batch(positions: list[int], outputs: list[str]) -> None:
-        pairs = [(missing[i], out) for i, out in zip(positions, outputs)]
-        _store(ctx, pairs, tgt, CACHED_INPUTS)
-        done.update(pairs)
-        ctx.translated += len(pairs)
-        ctx.progress.update(len(pairs))
-
-    if missing:
-        ctx.backend.translate_segments([text for _, text in missing], [src for src, _ in missing], tgt,
-                                       ctx.job.decoding, on_batch=on_batch)
-        # An engine that goes on past a failed batch (Ray) lists it; its inputs stay untranslated.
-        for failure in getattr(ctx.backend, "failures", []):
-            for src, text in zip(failure.src_langs, failure.texts):
-                ctx.failed[(src, failure.tgt_lang, text)] = failure.error
-    return done
+    target: str
+    done: dict[SourceText, str]  # segment -> translation
+    missing: list[SourceText]  # segments still to translate
+    pieces: list[list[SourceText]]  # per missing segment, its model inputs (one, or pieces of a long one)
+    outputs: dict[SourceText, str]  # model input -> output, cached or translated in this run
+    to_translate: list[SourceText]  # model inputs not in the cache
 
 
-def translate_target(ctx: TranslationContext, segments: list[SourceText], tgt: str) -> dict[SourceText, str]:
-    """Unique (source language, text) segments into `tgt`; over-long ones are split, translated, joined back."""
+def plan_target(ctx: TranslationContext, segments: list[SourceText], tgt: str) -> TargetPlan:
+    """Cache look-ups and model inputs for unique (source language, text) segments into `tgt`; segments over
+    `max_input_tokens` become several inputs, joined back in `finish_target`."""
     done = _lookup(ctx, segments, tgt, CACHED_SEGMENTS)
     ctx.cached += len(done)
     missing = [key for key in segments if key not in done]
-    if missing:
-        counts = ctx.backend.count_tokens([text for _, text in missing], [src for src, _ in missing])
-        pieces_per_segment = [[(src, piece) for piece in _pieces_within_limit(text, n, ctx.job.max_input_tokens)]
-                              for (src, text), n in zip(missing, counts)]
-        if any(len(p) > 1 for p in pieces_per_segment):
-            log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
-                        sum(len(p) > 1 for p in pieces_per_segment), ctx.job.max_input_tokens)
-        outputs = translate_inputs(ctx, list(dict.fromkeys(p for pieces in pieces_per_segment for p in pieces)), tgt)
-        joiner = "" if script_of(tgt) in NO_SPACE_SCRIPTS else " "
-        joined = [(key, joiner.join(outputs[p] for p in pieces)) for key, pieces in zip(missing, pieces_per_segment)
-                  if all(p in outputs for p in pieces)]
-        _store(ctx, joined, tgt, CACHED_SEGMENTS)
-        done.update(joined)
-    return done
+    if not missing:
+        return TargetPlan(tgt, done, [], [], {}, [])
+    counts = ctx.backend.count_tokens([text for _, text in missing], [src for src, _ in missing])
+    pieces = [[(src, piece) for piece in _pieces_within_limit(text, n, ctx.job.max_input_tokens)]
+              for (src, text), n in zip(missing, counts)]
+    if any(len(p) > 1 for p in pieces):
+        log.warning("%d segment(s) exceed %d tokens and are translated in pieces",
+                    sum(len(p) > 1 for p in pieces), ctx.job.max_input_tokens)
+    inputs = list(dict.fromkeys(p for segment_pieces in pieces for p in segment_pieces))
+    outputs = _lookup(ctx, inputs, tgt, CACHED_INPUTS)
+    to_translate = [key for key in inputs if key not in outputs]
+    ctx.cached += len(inputs) - len(to_translate)
+    return TargetPlan(tgt, done, missing, pieces, outputs, to_translate)
+
+
+def _on_batch(ctx: TranslationContext, plan: TargetPlan):
+    """Each finished batch goes into the cache at once: a killed run loses at most the batches in flight."""
+    def on_batch(positions: list[int], outputs: list[str]) -> None:
+        pairs = [(plan.to_translate[i], out) for i, out in zip(positions, outputs)]
+        _store(ctx, pairs, plan.target, CACHED_INPUTS)
+        plan.outputs.update(pairs)
+        ctx.translated += len(pairs)
+        ctx.progress.update(len(pairs))
+    return on_batch
+
+
+def translate_plans(ctx: TranslationContext, plans: list[TargetPlan]) -> None:
+    """Translate every plan's uncached model inputs. An engine that takes several targets in one call (Ray:
+    one actor pool, one model load per worker, for the whole run) gets them all at once."""
+    work = [plan for plan in plans if plan.to_translate]
+    if not work:
+        return
+    ctx.progress.total += sum(len(plan.to_translate) for plan in work)
+    ctx.progress.refresh()
+    requests = [([text for _, text in plan.to_translate], [src for src, _ in plan.to_translate], plan.target,
+                 _on_batch(ctx, plan)) for plan in work]
+    backend = ctx.backend
+    if hasattr(backend, "translate_targets"):
+        backend.translate_targets(requests, ctx.job.decoding)
+    else:
+        for texts, langs, target, on_batch in requests:
+            backend.translate_segments(texts, langs, target, ctx.job.decoding, on_batch=on_batch)
+    # An engine that goes on past a failed batch (Ray) lists it; its inputs stay untranslated.
+    for failure in getattr(backend, "failures", []):
+        for src, text in zip(failure.src_langs, failure.texts):
+            ctx.failed[(src, failure.tgt_lang, text)] = failure.error
+
+
+def finish_target(ctx: TranslationContext, plan: TargetPlan) -> dict[SourceText, str]:
+    """Join each segment's translated pieces and cache the segment; segments with a failed input stay out."""
+    joiner = "" if script_of(plan.target) in NO_SPACE_SCRIPTS else " "
+    joined = [(key, joiner.join(plan.outputs[p] for p in pieces)) for key, pieces in zip(plan.missing, plan.pieces)
+              if all(p in plan.outputs for p in pieces)]
+    _store(ctx, joined, plan.target, CACHED_SEGMENTS)
+    return {**plan.done, **dict(joined)}
 
 
 def translate_documents(docs: list[TranslatedDocument], ctx: TranslationContext) -> None:
     """Fill `doc.translations`. Segments of every source language going into one target share batches
     (NLLB reads each row's own language tag); identical segments are translated once per direction."""
     job = ctx.job
-    memo: dict[str, dict[SourceText, str]] = {}
+    plans: list[TargetPlan] = []
     for target in job.targets:
         segments = list(dict.fromkeys((doc.source_lang, s.text) for doc in docs if doc.source_lang != target
                                       for s in doc.segments))
-        ctx.progress.set_postfix_str(f"->{target}")
         if job.mix_languages:
             groups = [segments]
         else:
             groups = [[key for key in segments if key[0] == src] for src in dict.fromkeys(src for src, _ in segments)]
-        memo[target] = {}
-        for group in groups:
-            memo[target].update(translate_target(ctx, group, target))
+        plans += [plan_target(ctx, group, target) for group in groups if group]
+    translate_plans(ctx, plans)
+    memo: dict[str, dict[SourceText, str]] = defaultdict(dict)
+    for plan in plans:
+        memo[plan.target].update(finish_target(ctx, plan))
     for doc in docs:
         for target in job.targets:
             if target == doc.source_lang:

@@ -1,11 +1,12 @@
 """Distributed translation on Ray Data: `seedmt translate --engine ray`.
 
 Planning stays on the driver (ingest, language ID, segmentation, cache look-up, token counts with the
-tokenizer only); `RayTranslator` stands in for a backend there. The model inputs still missing are cut into
-the same token-budget batches as the local engine; each batch becomes one block of a Ray Dataset, and
-`map_batches` runs the blocks on a fixed pool of actors (`TranslationWorker`) that each load the backend
-once. Finished batches stream back to the driver, which writes them to the SQLite segment cache as they
-arrive: killing the driver loses at most the batches in flight, and the same command resumes.
+tokenizer only); `RayTranslator` stands in for a backend there. The model inputs still missing, for every
+target, are cut into the same token-budget batches as the local engine; each batch becomes one block of one
+Ray Dataset, and `map_batches` runs the blocks on a fixed pool of actors (`TranslationWorker`) that each load
+the backend once for the run. Finished batches stream back to the driver, which writes them to the SQLite
+segment cache as they arrive: killing the driver loses at most the batches in flight, and the same command
+resumes.
 
 Failures: an actor whose process dies is restarted by Ray (`max_restarts=-1`) and its batch retried up to
 `MAX_BATCH_ATTEMPTS` times (`max_task_retries`). A batch that raises in Python, or that still fails after
@@ -155,37 +156,48 @@ class RayTranslator:
         return count_source_tokens(self.tokenizer, segments, src_langs)
 
     def translate_segments(self, segments: Sequence[str], src_langs: str | Sequence[str], tgt_lang: str,
-                           settings: DecodingSettings, on_batch: BatchCallback | None = None) -> list[str | None]:
-        """Translations in input order; None for the inputs of a batch that failed (see `failures`)."""
+                           settings: DecodingSettings, on_batch: BatchCallback | None = None) -> None:
+        """One target; see `translate_targets`."""
+        self.translate_targets([(segments, src_langs, tgt_lang, on_batch)], settings)
+
+    def translate_targets(self, requests: Sequence[tuple[Sequence[str], str | Sequence[str], str,
+                                                          BatchCallback | None]],
+                          settings: DecodingSettings) -> None:
+        """Translate (segments, source language(s), target, on_batch) requests in one Ray dataset, so each
+        actor loads the model once for the whole run; `on_batch` gets each finished batch of its request.
+        Batches that fail are listed in `failures` and their inputs left untranslated."""
         from seedmt.translate.backends.nllb_tokenizer import language_token_id, per_row
 
-        if not segments:
-            return []
-        language_token_id(self.tokenizer, tgt_lang)
-        langs = per_row(src_langs, len(segments))
-        lengths = self.count_tokens(segments, langs)
-        batches = token_budget_batches(lengths, self.batching.max_batch_tokens, self.batching.max_batch_size)
-        requests = [{"batch": index, "request": json.dumps({
-            "texts": [segments[i] for i in batch], "src_langs": [langs[i] for i in batch], "tgt_lang": tgt_lang,
-            "decoding": settings.as_dict()}, ensure_ascii=False)} for index, batch in enumerate(batches)]
-        results: list[str | None] = [None] * len(segments)
+        planned: list[tuple[int, list[int]]] = []  # (request, input positions) per batch
+        rows: list[dict] = []
+        langs_of: list[list[str]] = []
+        for number, (segments, src_langs, tgt_lang, _) in enumerate(requests):
+            language_token_id(self.tokenizer, tgt_lang)
+            langs = per_row(src_langs, len(segments))
+            langs_of.append(langs)
+            lengths = self.count_tokens(segments, langs)
+            for batch in token_budget_batches(lengths, self.batching.max_batch_tokens, self.batching.max_batch_size):
+                rows.append({"batch": len(planned), "request": json.dumps({
+                    "texts": [segments[i] for i in batch], "src_langs": [langs[i] for i in batch],
+                    "tgt_lang": tgt_lang, "decoding": settings.as_dict()}, ensure_ascii=False)})
+                planned.append((number, batch))
+        if not rows:
+            return
         returned: set[int] = set()
-        for row in self._run(requests):
+        for row in self._run(rows):
             index = int(row["batch"])
-            batch = batches[index]
+            number, batch = planned[index]
+            segments, _, tgt_lang, on_batch = requests[number]
             returned.add(index)
             if row["error"]:
-                self._fail(batch, segments, langs, tgt_lang, row["error"])
-                continue
-            outputs = json.loads(row["outputs"])
-            for position, output in zip(batch, outputs):
-                results[position] = output
-            if on_batch:
-                on_batch(batch, outputs)
-        for index, batch in enumerate(batches):
+                self._fail(batch, segments, langs_of[number], tgt_lang, row["error"])
+            elif on_batch:
+                on_batch(batch, json.loads(row["outputs"]))
+        for index, (number, batch) in enumerate(planned):
             if index not in returned:
-                self._fail(batch, segments, langs, tgt_lang, f"no result after {MAX_BATCH_ATTEMPTS} attempts")
-        return results
+                segments, _, tgt_lang, _ = requests[number]
+                self._fail(batch, segments, langs_of[number], tgt_lang,
+                           f"no result after {MAX_BATCH_ATTEMPTS} attempts")
 
     def _fail(self, batch: list[int], segments: Sequence[str], langs: list[str], tgt_lang: str, error: str) -> None:
         self.failures.append(BatchFailure([segments[i] for i in batch], [langs[i] for i in batch], tgt_lang, error))
