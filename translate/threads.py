@@ -101,9 +101,15 @@ class RunRegistry:
             # Locked under a temporary name first, so that no other process sees it unlocked and removes it.
             staging = self.folder / f".{name}.tmp"
             handle = open(staging, "w")
+        except OSError as err:
+            log.debug("cannot register in %s (%s); threads are not shared with other runs", self.folder, err)
+            return
+        try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.replace(staging, self.folder / name)
         except OSError as err:
+            handle.close()
+            staging.unlink(missing_ok=True)
             log.debug("cannot register in %s (%s); threads are not shared with other runs", self.folder, err)
             return
         self._handle, self._name = handle, name
