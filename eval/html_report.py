@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -80,6 +81,13 @@ def _png(figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _short_labels(doc_ids: list[str], width: int = 14) -> list[str]:
+    """Axis labels: what tells the documents apart (a prefix they all share, like `flores-devtest-`, is dropped)."""
+    common = os.path.commonprefix(doc_ids) if len(doc_ids) > 1 else ""
+    common = common[:max(common.rfind("-"), common.rfind("_")) + 1]  # whole words only
+    return [(d[len(common):] or d)[:width] for d in doc_ids]
+
+
 def _plots(doc_scores: dict[str, dict[str, float]], flag_counts: dict[str, int]) -> list[tuple[str, str]]:
     import matplotlib
 
@@ -96,7 +104,7 @@ def _plots(doc_scores: dict[str, dict[str, float]], flag_counts: dict[str, int])
             axis.bar([i + k * width for i in range(len(docs))], [doc_scores[d].get(target, 0) for d in docs],
                      width, label=target)
         axis.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(docs))])
-        axis.set_xticklabels([d[:12] for d in docs], rotation=20, fontsize=8)
+        axis.set_xticklabels(_short_labels(docs), rotation=20, fontsize=8)
         axis.set_ylabel("chrF2++")
         axis.legend(fontsize=8)
         plots.append(("chrF2++ per document and target", _png(figure)))
@@ -105,7 +113,7 @@ def _plots(doc_scores: dict[str, dict[str, float]], flag_counts: dict[str, int])
     docs = sorted(flag_counts)
     axis.bar(range(len(docs)), [flag_counts[d] for d in docs], color="#d9480f")
     axis.set_xticks(range(len(docs)))
-    axis.set_xticklabels([d[:12] for d in docs], rotation=20, fontsize=8)
+    axis.set_xticklabels(_short_labels(docs), rotation=20, fontsize=8)
     axis.set_ylabel("flagged translations")
     plots.append(("quality flags per document", _png(figure)))
     plt.close(figure)
@@ -138,11 +146,21 @@ def _comparison(out_dirs: list[Path], references_dir: Path | None) -> tuple[dict
 
 
 def _significance_table(report: dict) -> str:
+    """chrF2++ directions x systems on top; every metric's scores, intervals and p-values folded below."""
+    from seedmt.eval.report import summary_rows
+
     esc = html.escape
+    names, summary = summary_rows(report)
     parts = [f"<h2>Significance ({esc(report['test'])}, {report['samples']} samples)</h2>"
-             f"<p>Baseline <code>{esc(report['baseline'])}</code>. Δ = score − baseline; 95% CI of each score from "
-             "the bootstrap; * marks p &lt; 0.05.</p><table class=\"significance\"><tr><th>direction</th>"
-             "<th>metric</th><th>system</th><th>score</th><th>Δ</th><th>95% CI</th><th>p</th></tr>"]
+             f"<p>Baseline <code>{esc(report['baseline'])}</code>. chrF2++ per direction; other systems: score "
+             "(Δ = score − baseline, * for p &lt; 0.05).</p><table class=\"significance summary\"><tr>"
+             "<th>direction</th>" + "".join(f"<th>{esc(name)}</th>" for name in names) + "</tr>"]
+    for direction, cells in summary:
+        parts.append(f"<tr><td>{esc(direction)}</td>" + "".join(f"<td class=\"score\">{esc(c)}</td>" for c in cells)
+                     + "</tr>")
+    parts.append("</table><details><summary>every metric, with 95% confidence intervals and p-values</summary>"
+                 "<table class=\"significance\"><tr><th>direction</th><th>metric</th><th>system</th><th>score</th>"
+                 "<th>Δ</th><th>95% CI</th><th>p</th></tr>")
     for block in report["directions"]:
         direction = f"{'all' if block['source_lang'] == '*' else block['source_lang']} → {block['target']}"
         for metric, result in block["metrics"].items():
@@ -153,7 +171,7 @@ def _significance_table(report: dict) -> str:
                 parts.append(f"<tr><td>{esc(direction)}</td><td>{esc(metric)}</td><td>{esc(row['system'])}</td>"
                              f"<td class=\"score\">{row['score']:.2f}</td><td class=\"score\">{row['delta']:+.2f}"
                              f"</td><td class=\"score\">{ci}</td><td>{esc(p_text)}</td></tr>")
-    parts.append("</table>")
+    parts.append("</table></details>")
     return "".join(parts)
 
 

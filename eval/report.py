@@ -78,15 +78,12 @@ def _p_value(row: dict) -> str:
     return f"{p:.4f}" + (" *" if p < 0.05 else "")
 
 
-def summary_table(report: dict, metric: str = "chrF2++") -> list[str]:
-    """Directions x systems: the baseline's score, each other system's score and Δ (* for p < 0.05)."""
-    blocks = [b for b in report["directions"] if metric in b["metrics"]]
-    if not blocks:
-        return []
+def summary_rows(report: dict, metric: str = "chrF2++") -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """System names, and per direction one cell per system: the baseline's score, each other system's score
+    and Δ (`*` for p < 0.05)."""
     names = [s["name"] for s in report["systems"]]
-    lines = [f"### Summary: {metric}", "", "| direction | " + " | ".join(f"`{n}`" for n in names) + " |",
-             "|---|" + "---:|" * len(names)]
-    for block in blocks:
+    rows = []
+    for block in (b for b in report["directions"] if metric in b["metrics"]):
         cells = []
         for row in block["metrics"][metric]["systems"]:
             if row["p_value"] is None:
@@ -94,8 +91,18 @@ def summary_table(report: dict, metric: str = "chrF2++") -> list[str]:
             else:
                 star = " *" if row["p_value"] < 0.05 and not row.get("note") else ""
                 cells.append(f"{row['score']:.2f} ({row['delta']:+.2f}{star})")
-        lines.append(f"| {_direction(block)} | " + " | ".join(cells) + " |")
-    return lines
+        rows.append((_direction(block), cells))
+    return names, rows
+
+
+def summary_table(report: dict, metric: str = "chrF2++") -> list[str]:
+    """Directions x systems, as Markdown lines (see `summary_rows`)."""
+    names, rows = summary_rows(report, metric)
+    if not rows:
+        return []
+    return [f"### Summary: {metric}", "", "| direction | " + " | ".join(f"`{n}`" for n in names) + " |",
+            "|---|" + "---:|" * len(names), *[f"| {direction} | " + " | ".join(cells) + " |"
+                                              for direction, cells in rows]]
 
 
 def comparison_markdown(report: dict) -> str:

@@ -208,5 +208,10 @@ def test_three_system_report_in_the_browser(systems, flores, tmp_path):
     for target in ("eng_Latn", "zho_Hans"):
         assert first_table.count(f'class="translation" data-target="{target}"') == 3
     assert "Significance" in dom and "95% confidence intervals" in dom
+    summary = dom[dom.index('<table class="significance summary">'):]
+    summary = summary[:summary.index("</table>")]
+    header = summary[:summary.index("</tr>")]
+    assert [name for name in re.findall(r"<th>([^<]*)</th>", header)] == ["direction", *[s.name for s in systems]]
+    assert summary.count("<tr>") == 1 + (len(SOURCES) + 1) * 2  # header, each direction, each target pooled
     for system in systems:
         assert system.name in dom
