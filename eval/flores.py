@@ -4,7 +4,9 @@ Reads a local copy in either published layout, or the Hub id through `datasets.l
 - the FLORES-200 release: `flores200_dataset/<split>/<code>.<split>`, one sentence per line, the line number
   being the sentence id (SOURCE is `flores200_dataset/` or the folder holding it);
 - FLORES+: parquet files with `iso_639_3`, `iso_15924`, `text` and an `id` column, one file per language or
-  several languages per file, under a `<split>/` folder (the Hub dataset's layout) or named `<split>*.parquet`.
+  several languages per file, under a `<split>/` folder (the Hub dataset's layout) or named `<split>*.parquet`;
+  also files without the ISO columns whose folder or name is the FLORES-200 code (`<code>/<split>-*.parquet`
+  with `id` and `sentence`, FLORES-200's per-language layout on the Hub).
   Rows are matched across languages by id, so file order does not matter. FLORES+ writes Mandarin as
   `cmn_Hans` / `cmn_Hant`; they are NLLB's `zho_Hans` / `zho_Hant`.
 
@@ -34,6 +36,7 @@ DEFAULT_TARGETS = ("eng_Latn", "zho_Hans")
 FLORES_PLUS_ALIASES = {"cmn_Hans": "zho_Hans", "cmn_Hant": "zho_Hant"}
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 ID_COLUMNS = ("id", "sentence_id")
+TEXT_COLUMNS = ("text", "sentence")
 
 
 class FloresError(SeedMTError):
@@ -98,19 +101,32 @@ def _parquet_files(source: Path, split: str) -> list[Path]:
     return chosen
 
 
+def _code_from_path(path: Path) -> str | None:
+    """`vec_Latn/devtest-00000-of-00001.parquet` (the per-language layout of FLORES-200 on the Hub) or
+    `devtest/kor_Hang.parquet`: the FLORES-200 code in the file's folder or name, if any."""
+    for name in (path.parent.name, path.stem):
+        if is_flores200(name) or name in FLORES_PLUS_ALIASES:
+            return name
+    return None
+
+
 def _rows_from_parquet(files: list[Path]) -> list[dict]:
     import pyarrow.parquet as pq
 
     rows: list[dict] = []
     for path in files:
         table = pq.read_table(path)
-        missing = {"iso_639_3", "iso_15924", "text"} - set(table.column_names)
-        id_column = next((c for c in ID_COLUMNS if c in table.column_names), None)
-        if missing or id_column is None:
-            raise FloresError(f"{path}: not a FLORES+ file (needs iso_639_3, iso_15924, text and an id column; "
-                              f"missing {', '.join(sorted(missing)) or 'the id column'})")
-        for row in table.select(["iso_639_3", "iso_15924", "text", id_column]).to_pylist():
-            rows.append({**row, "id": row[id_column]})
+        columns = set(table.column_names)
+        id_column = next((c for c in ID_COLUMNS if c in columns), None)
+        text_column = next((c for c in TEXT_COLUMNS if c in columns), None)
+        path_code = None if {"iso_639_3", "iso_15924"} <= columns else _code_from_path(path)
+        if id_column is None or text_column is None or ({"iso_639_3", "iso_15924"} - columns and path_code is None):
+            raise FloresError(f"{path}: not a FLORES+ file (needs an id column, a text column and either "
+                              "iso_639_3 + iso_15924 or a FLORES-200 code as its folder or file name)")
+        for row in table.to_pylist():
+            language, script = path_code.split("_") if path_code else (row["iso_639_3"], row["iso_15924"])
+            rows.append({"iso_639_3": language, "iso_15924": script, "text": row[text_column],
+                         "id": row[id_column]})
     return rows
 
 

@@ -75,6 +75,18 @@ def write_flores_plus(root: Path, sentences: dict[str, list[str]]) -> Path:
     return root / "flores_plus"
 
 
+def write_flores200_parquet(root: Path, sentences: dict[str, list[str]]) -> Path:
+    """FLORES-200's per-language parquet layout on the Hub: `<code>/<split>-00000-of-00001.parquet`, columns
+    `id`, `URL`, `sentence`, no ISO columns."""
+    for code, lines in sentences.items():
+        (root / code).mkdir(parents=True)
+        rows = [{"id": i + 1, "URL": "https://example.org", "sentence": line} for i, line in enumerate(lines)]
+        pq.write_table(pa.Table.from_pylist(rows), root / code / "devtest-00000-of-00001.parquet")
+        pq.write_table(pa.Table.from_pylist([{"id": 1, "URL": "", "sentence": "not this split"}]),
+                       root / code / "dev-00000-of-00001.parquet")
+    return root
+
+
 def imported_files(out: Path) -> dict[str, str]:
     return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
             if p.is_file() and p.name != "README.md"}
@@ -89,11 +101,14 @@ def flores(tmp_path_factory, sentences) -> Path:
     return out
 
 
-def test_both_layouts_import_to_identical_seeds_and_references(flores, tmp_path, sentences):
+def test_every_layout_imports_to_identical_seeds_and_references(flores, tmp_path, sentences):
     plus = write_flores_plus(tmp_path, sentences)
     out = tmp_path / "from-plus"
     import_flores(plus, SOURCES, out)
     assert imported_files(out) == imported_files(flores)
+    per_language = write_flores200_parquet(tmp_path / "per-language", sentences)
+    import_flores(per_language, SOURCES, tmp_path / "from-per-language")
+    assert imported_files(tmp_path / "from-per-language") == imported_files(flores)
     seed = flores / "seeds" / "flores-devtest-kor_Hang.txt"
     assert seed.read_text(encoding="utf-8").splitlines() == sentences["kor_Hang"]
     assert (flores / "seeds" / "flores-devtest-kor_Hang.lang").read_text().strip() == "kor_Hang"
