@@ -33,6 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from speed import peak_rss_mib  # noqa: E402 - this process's VmHWM, as every benchmark here reports it
+
 OUTPUT_LENGTH_RATIO = 1.1
 PREVIOUS_DEFAULTS = {"threads": 2, "inter_threads": 1, "max_batch_size": 64, "mix_languages": False}
 CURRENT_DEFAULTS = {"threads": 0, "inter_threads": 0, "max_batch_size": 0, "mix_languages": True}
@@ -47,13 +49,6 @@ JOB_VARIANTS = {
 GRID = [  # (inter_threads, intra_threads, max_batch_size)
     (1, 1, 8), (1, 2, 8), (1, 2, 16), (1, 2, 64), (2, 1, 4), (2, 1, 8), (2, 1, 16), (2, 1, 32),
 ]
-
-
-def peak_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def sample_segments(seeds: Path, count: int) -> list[tuple[str, str]]:
