@@ -2,17 +2,24 @@
 Thompson & Koehn 2019, with multilingual sentence embeddings).
 
 1. Every sentence, and every run of 2 or 3 consecutive sentences joined, is embedded (`seedmt.translate.embed`;
-   each distinct text once).
+   each distinct text once). Each document's mean sentence vector is subtracted from its vectors: what all
+   sentences of one document share (its language, its topic) says nothing about which sentence translates
+   which, and removing it makes the embeddings markedly more language-neutral (Libovicky et al. 2020). For a
+   short document the mean is mostly the sentences themselves, so it is shrunk towards zero (`centering_prior`).
 2. A link joins 1-3 source sentences to 1-3 target sentences (1-1, 1-2, 2-1, 2-2, 1-3, 3-1); a sentence can
    also stay unlinked (1-0, 0-1). Its distance is the cosine distance of the joined texts' embeddings divided by
-   how far each side lies, on average, from random sentences of the other document. That margin keeps a generic
-   sentence that resembles everything (a date, "Photo: Xinhua") from capturing its neighbours' partners: a
-   pair no closer than random sentences has distance 1, a good translation about 0.5.
-3. A monotonic dynamic programme picks the links of least total cost: distance x sentences covered for a link,
+   how far each side lies, on average, from the sentences of the other document (a sample of 512 in long
+   ones). That margin keeps a generic sentence that resembles everything (a date, "Photo: Xinhua") from
+   capturing its neighbours' partners: a pair no closer than random sentences has distance 1, a good
+   translation 0.3-0.7.
+3. A length term (Gale & Church) adds the |log| of how far a link's length ratio is from the ratio of the two
+   languages, measured on confident 1-1 pairs (mutual nearest neighbours) rather than on whole documents, so
+   that boilerplate or an untranslated passage on one side does not skew it.
+4. A monotonic dynamic programme picks the links of least total cost: distance x sentences covered for a link,
    `skip_cost` per unlinked sentence. Long documents first align averaged blocks of sentences (a coarse pass),
    then run the full programme only in a band around the coarse path, so the cost grows linearly with length.
 
-Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.4-0.6 for
+Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
 good translations); links scoring under `review_threshold` (default 0.2), and unlinked sentences, are marked
 `needs_review`."""
 from __future__ import annotations
@@ -23,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedmt.translate.embed import Embedder
+from seedmt.translate.embed import Embedder, normalise
 
 LINK_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
 SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
@@ -33,11 +40,13 @@ MAX_LENGTH_RATIO = 5.0  # characters, e.g. English against Chinese is about 3-4
 
 @dataclass(frozen=True)
 class AlignSettings:
-    skip_cost: float = 0.7  # per unlinked sentence, in distance units (a random pair has distance 1)
-    shape_penalty: float = 0.3  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
-    length_weight: float = 0.3  # cost per unit of |log length ratio| off the documents' own ratio (Gale-Church)
+    skip_cost: float = 0.55  # per unlinked sentence, in distance units (a random pair has distance 1)
+    shape_penalty: float = 0.2  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    length_weight: float = 0.2  # cost per unit of |log length ratio| off the languages' ratio (Gale-Church)
     review_threshold: float = 0.2  # links scoring under this are marked needs_review
-    background_samples: int = 24  # random sentences of the other side each candidate is compared with
+    background_samples: int = 512  # sentences of the other side each candidate is compared with (all, if fewer)
+    centering_prior: float = 2.0  # the mean removed is shrunk by n / (n + this), n = the document's sentences
+    anchor_distance: float = 0.7  # mutual nearest neighbours closer than this measure the length ratio
     full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
     coarse_blocks: int = 400  # blocks per side in the coarse pass
     band: int = 10  # sentences kept on either side of the coarse path
@@ -62,7 +71,7 @@ class Link:
 class _Side:
     """Embeddings of one document's sentences and runs of 2-3 consecutive sentences."""
 
-    def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder) -> None:
+    def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder, centering_prior: float) -> None:
         self.n = len(sentences)
         runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
         self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in runs.items()}
@@ -74,10 +83,14 @@ class _Side:
         for k in range(1, MAX_RUN + 1):
             self.runs[k] = np.asarray(vectors[start:start + len(runs[k])], dtype=np.float32)
             start += len(runs[k])
+        if self.n:  # centring: what all sentences share says nothing about alignment (module docstring, 1.)
+            shared = self.runs[1].mean(axis=0) * (self.n / (self.n + centering_prior))
+            self.runs = {k: normalise(run_vectors - shared) if len(run_vectors) else run_vectors
+                         for k, run_vectors in self.runs.items()}
         self.background: dict[int, np.ndarray] = {}
 
     def set_background(self, other: _Side, samples: int, rng: np.random.Generator) -> None:
-        """Mean cosine distance of each run to random single sentences of the other document."""
+        """Mean cosine distance of each run to the other document's sentences (a random sample if there are more)."""
         if other.n == 0:
             for k, vectors in self.runs.items():
                 self.background[k] = np.ones(len(vectors), dtype=np.float32)
@@ -95,12 +108,35 @@ def _distances(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -
     return (1.0 - cos) / scale
 
 
-def _length_mismatch(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
-    """|log| of how far the pair's length ratio is from the documents' overall ratio (0 when equal)."""
-    # The documents' own ratio, within what translation between any two scripts gives: a partial translation
-    # (one sentence against 500) must not make every pair look mismatched.
-    ratio = min(max((tgt.total_length + 1) / (src.total_length + 1), 1 / MAX_LENGTH_RATIO), MAX_LENGTH_RATIO)
+def _length_mismatch(src: _Side, tgt: _Side, ratio: float, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """|log| of how far the pair's length ratio is from the languages' `ratio` (0 when equal)."""
     return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
+
+
+def _length_ratio(src: _Side, tgt: _Side, anchor_distance: float) -> float:
+    """Target/source length ratio of the two languages, measured on confident 1-1 pairs.
+
+    Confident pairs are mutual nearest neighbours closer than `anchor_distance`; with fewer than 3 of them, the
+    ratio of the whole documents stands in, within what translation between any two scripts gives."""
+    nearest_target = np.empty(src.n, dtype=np.int64)
+    nearest_distance = np.empty(src.n, dtype=np.float32)
+    column_best = np.full(tgt.n, np.inf, dtype=np.float32)
+    nearest_source = np.zeros(tgt.n, dtype=np.int64)
+    for start in range(0, src.n, 1024):  # row blocks: two 5,000-sentence documents never hold n x m distances
+        rows = np.arange(start, min(start + 1024, src.n))
+        distance = (1.0 - src.runs[1][rows] @ tgt.runs[1].T) / np.maximum(
+            (src.background[1][rows, None] + tgt.background[1][None, :]) / 2, 1e-6)
+        nearest_target[rows] = distance.argmin(axis=1)
+        nearest_distance[rows] = distance.min(axis=1)
+        better = distance.min(axis=0) < column_best
+        column_best[better] = distance.min(axis=0)[better]
+        nearest_source[better] = rows[distance.argmin(axis=0)[better]]
+    anchors = [(i, int(j)) for i, j in enumerate(nearest_target)
+               if nearest_source[j] == i and nearest_distance[i] < anchor_distance]
+    if len(anchors) >= 3:
+        return float(np.median([(tgt.lengths[1][j] + 10) / (src.lengths[1][i] + 10) for i, j in anchors]))
+    ratio = (tgt.total_length + 1) / (src.total_length + 1)
+    return min(max(ratio, 1 / MAX_LENGTH_RATIO), MAX_LENGTH_RATIO)
 
 
 class _Band:
@@ -114,7 +150,8 @@ class _Band:
         return cls(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64))
 
 
-def _search(src: _Side, tgt: _Side, band: _Band, settings: AlignSettings) -> list[tuple[int, int, int, int]]:
+def _search(src: _Side, tgt: _Side, band: _Band, settings: AlignSettings,
+            length_ratio: float) -> list[tuple[int, int, int, int]]:
     """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order."""
     n, m = src.n, tgt.n
     inf = np.inf
@@ -146,7 +183,8 @@ def _search(src: _Side, tgt: _Side, band: _Band, settings: AlignSettings) -> lis
             else:
                 extra = (a + b - 2) * settings.shape_penalty
                 distance = _distances(src, tgt, a, i - a, b, starts)
-                mismatch = _length_mismatch(src, tgt, a, i - a, b, starts) if settings.length_weight else 0.0
+                mismatch = (_length_mismatch(src, tgt, length_ratio, a, i - a, b, starts)
+                            if settings.length_weight else 0.0)
                 candidate = previous + (distance + settings.length_weight * mismatch) * (a + b) / 2 + extra
             better = candidate < row[valid]
             positions = np.flatnonzero(valid)[better]
@@ -249,7 +287,8 @@ def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embe
     `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...)."""
     settings = settings or AlignSettings()
     rng = np.random.default_rng(settings.seed)
-    src, tgt = _Side(source, joiners[0], embedder), _Side(target, joiners[1], embedder)
+    src = _Side(source, joiners[0], embedder, settings.centering_prior)
+    tgt = _Side(target, joiners[1], embedder, settings.centering_prior)
     if src.n == 0 or tgt.n == 0:
         return [Link((i,), (), None, True) for i in range(src.n)] + [Link((), (j,), None, True) for j in range(tgt.n)]
     src.set_background(tgt, settings.background_samples, rng)
@@ -259,7 +298,8 @@ def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embe
     else:
         band = _coarse_band(src, tgt, settings, rng)
     links = []
-    for i, a, j, b in _search(src, tgt, band, settings):
+    length_ratio = _length_ratio(src, tgt, settings.anchor_distance)
+    for i, a, j, b in _search(src, tgt, band, settings, length_ratio):
         if a == 0 or b == 0:
             links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), None, True))
             continue
