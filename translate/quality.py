@@ -23,8 +23,8 @@ from seedmt.translate.languages import NO_SPACE_SCRIPTS, dominant_script, script
 
 FLAGS = ("off_target", "repetition", "length_ratio", "untranslated", "low_similarity")
 # Cross-lingual similarity of source and translation (see `similarity_scores`) under which a translation is
-# flagged. Measured on the references: 3 of 278 good pairs fall under 0.05, while 68-73% of wrong pairs (each
-# source with a random other segment's reference) and 44-53% of near misses (the next segment's) do.
+# flagged. Measured on the references: 2 of 278 good pairs fall under 0.05, while 70-76% of wrong pairs (each
+# source with a random other segment's reference) and 45-51% of near misses (the next segment's) do.
 LOW_SIMILARITY = 0.05
 SIMILARITY_BACKGROUND = 64  # other segments each pair is compared with
 MIN_LETTERS_FOR_LID = 20
