@@ -110,6 +110,12 @@ def _distances(src: _Side, tgt: _Side, a: int, i: int, b: int, js: np.ndarray) -
     return (1.0 - cos) / scale
 
 
+def _sentence_distances(src: _Side, tgt: _Side, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Distances of source sentences `rows` to every target sentence (one row each)."""
+    return (1.0 - src.runs[1][rows] @ tgt.runs[1].T) / np.maximum(
+        (src.background[1][rows, None] + tgt.background[1][None, :]) / 2, 1e-6)
+
+
 def _length_mismatch(src: _Side, tgt: _Side, ratio: float, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
     """|log| of how far the pair's length ratio is from the languages' `ratio` (0 when equal)."""
     return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
@@ -126,8 +132,7 @@ def _length_ratio(src: _Side, tgt: _Side, anchor_distance: float) -> float:
     nearest_source = np.zeros(tgt.n, dtype=np.int64)
     for start in range(0, src.n, 1024):  # row blocks: two 5,000-sentence documents never hold n x m distances
         rows = np.arange(start, min(start + 1024, src.n))
-        distance = (1.0 - src.runs[1][rows] @ tgt.runs[1].T) / np.maximum(
-            (src.background[1][rows, None] + tgt.background[1][None, :]) / 2, 1e-6)
+        distance = _sentence_distances(src, tgt, rows)
         nearest_target[rows] = distance.argmin(axis=1)
         nearest_distance[rows] = distance.min(axis=1)
         better = distance.min(axis=0) < column_best
@@ -256,8 +261,7 @@ def _coarse_band(src: _Side, tgt: _Side, settings: AlignSettings, rng: np.random
 def _search_one_to_one(src: _Side, tgt: _Side, settings: AlignSettings) -> list[tuple[int, int]]:
     """Coarse cells on the least-cost path with 1-1, 1-0 and 0-1 moves only."""
     n, m = src.n, tgt.n
-    distance = (1.0 - src.runs[1] @ tgt.runs[1].T) / np.maximum(
-        (src.background[1][:, None] + tgt.background[1][None, :]) / 2, 1e-6)
+    distance = _sentence_distances(src, tgt)
     cost = np.full((n + 1, m + 1), np.inf)
     cost[0] = np.arange(m + 1) * settings.skip_cost
     for i in range(1, n + 1):
