@@ -42,8 +42,8 @@ def build(size: int):
 
 def run_one(size: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from seedmt.translate.align import align_sentences
-    from seedmt.translate.embed import load_embedder
+    from seedmt.align.aligner import align_sentences
+    from seedmt.align.embed import load_embedder
     from tests.align_cases import link_pairs, scores
 
     source, target, gold = build(size)

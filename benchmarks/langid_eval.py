@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from seedmt.translate.langid import LanguageUndecidedError, detect_language, identify, make_identifier
+from seedmt.text.langid import LanguageUndecidedError, detect_language, identify, make_identifier
 
 # gettext locale -> the FLORES-200 code of its language (locales whose language NLLB-200 lacks are absent).
 LOCALE_TO_FLORES = {

@@ -84,7 +84,7 @@ def evenly_spaced(items: list, count: int) -> list:
 
 
 def build_model(model_dir: Path, seeds_dir: Path) -> Path:
-    from seedmt.translate.random_model import NLLB_600M_ARCHITECTURE, NLLB_600M_VOCAB_SIZE, build_random_nllb
+    from tests.random_model import NLLB_600M_ARCHITECTURE, NLLB_600M_VOCAB_SIZE, build_random_nllb
 
     if (model_dir / "model.safetensors").is_file():
         return model_dir

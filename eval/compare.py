@@ -27,7 +27,7 @@ from sacrebleu.significance import PairedTest
 
 from seedmt.eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
 from seedmt.eval.metrics import SPBLEU_SKIPPED, make_metrics
-from seedmt.translate.errors import SeedMTError
+from seedmt.core.errors import SeedMTError
 
 TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
 IDENTICAL_OUTPUTS = "identical outputs"
@@ -66,8 +66,8 @@ def name_systems(out_dirs: list[Path]) -> list[System]:
 
 
 def _segment_sources(out_dir: Path) -> dict[str, str]:
-    from seedmt.translate.dataset import load_translations
-    from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN
+    from seedmt.dataset.storage import load_translations
+    from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
 
     return {row["segment_id"]: row[TRANSLATION_COLUMN][row["source_lang"]]
             for row in load_translations(out_dir)[SEGMENTS]}

@@ -6,7 +6,7 @@
 
 Hypotheses and references are paired per document: by segment id when the reference file is segment-level
 and matches the dataset's segmentation, otherwise by re-segmenting the document's translation to the
-reference units (seedmt.eval.align). Directions are (source language, target); a target with several source
+reference units (seedmt.eval.resegment). Directions are (source language, target); a target with several source
 languages also gets a pooled row."""
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedmt.eval.align import join_segments, resegment
+from seedmt.eval.resegment import join_segments, resegment
 from seedmt.eval.metrics import SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
 from seedmt.eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
                              segmentation_changed)
-from seedmt.translate.dataset import load_translations
-from seedmt.translate.errors import SeedMTError
-from seedmt.translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.dataset.storage import load_translations
+from seedmt.core.errors import SeedMTError
+from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
 
 log = logging.getLogger(__name__)
 ALL_SOURCES = "*"

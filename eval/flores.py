@@ -24,11 +24,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedmt.eval.report import write_text_atomically
-from seedmt.translate.errors import SeedMTError
-from seedmt.translate.languages import is_flores200
-from seedmt.translate.provenance import utc_now
-from seedmt.translate.segment import make_segment_id
+from seedmt.core.files import write_text_atomically
+from seedmt.core.errors import SeedMTError
+from seedmt.core.languages import is_flores200
+from seedmt.core.clock import utc_now
+from seedmt.text.segment import make_segment_id
 
 SPLITS = ("dev", "devtest")
 DEFAULT_TARGETS = ("eng_Latn", "zho_Hans")

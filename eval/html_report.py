@@ -22,9 +22,9 @@ from sacrebleu.metrics import CHRF
 from seedmt.eval.evaluate import pair_dataset, per_document_scores, system_description
 from seedmt.eval.metrics import segment_chrf
 from seedmt.eval.references import reference_targets
-from seedmt.translate.dataset import load_translations
-from seedmt.translate.languages import script_of
-from seedmt.translate.schema import SEGMENTS, TRANSLATION_COLUMN, similarity_column
+from seedmt.dataset.storage import load_translations
+from seedmt.core.languages import script_of
+from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN, similarity_column
 
 # Scripts written right to left; a cell in one of them gets dir="rtl", any other known script "ltr".
 RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm"})

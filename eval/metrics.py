@@ -15,7 +15,7 @@ from pathlib import Path
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric
 
-from seedmt.translate.languages import script_of
+from seedmt.core.languages import script_of
 
 CHINESE_SCRIPTS = {"Hans", "Hant"}
 METRIC_ORDER = ("BLEU", "spBLEU", "chrF2++", "chrF2", "TER")

@@ -11,7 +11,7 @@ Two shapes, chosen per file:
   scores the group's joined translation against that text as one unit.
 - unit-level: lines without `segment_id`, only `text` (and optionally `paragraph`), in document order: a
   reference written per paragraph or for the whole document. Hypotheses are re-segmented to these units
-  (see seedmt.eval.align).
+  (see seedmt.eval.resegment).
 
 Problems are reported as ReferenceFileError naming the file and, where it applies, the line and id."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedmt.translate.errors import SeedMTError
+from seedmt.core.errors import SeedMTError
 
 REFERENCE_SUFFIX = ".jsonl"
 
@@ -143,91 +143,3 @@ def segmentation_changed(reference: DocumentReference, sources: dict[str, str]) 
         return False
     return any(segment_id not in recorded or recorded[segment_id] not in (None, text)
                for segment_id, text in sources.items())
-
-
-# --- importing a document-level translation as segment-level references ------------------------------
-
-def find_seed(seed: str, seeds_dir: Path) -> Path:
-    """A seed file path, or a document id looked up as `<seeds_dir>/<id>.txt`."""
-    path = Path(seed)
-    if path.is_file():
-        return path
-    candidate = Path(seeds_dir) / f"{seed}.txt"
-    if candidate.is_file():
-        return candidate
-    raise SeedMTError(f"no seed '{seed}': neither a file nor {candidate}")
-
-
-def reference_lines(segments, links, target_sentences: list[str], target: str, origin: str) -> list[dict]:
-    """One reference line per seed segment from alignment links (see the module docstring for the shapes)."""
-    from seedmt.translate.align import sentence_joiner
-
-    lines: list[dict] = []
-    for link in links:
-        if not link.source_indices:
-            continue  # a translation sentence with no source segment has nothing to be a reference for
-        group = [segments[i] for i in link.source_indices]
-        if not link.target_indices:
-            lines += [{"segment_id": s.segment_id, "source": s.text,
-                       "skip": f"no counterpart in {origin} (sentence aligner)"} for s in group]
-            continue
-        text = sentence_joiner(target).join(target_sentences[j] for j in link.target_indices)
-        lines.append({"segment_id": group[0].segment_id, "source": group[0].text, "text": text,
-                      "score": link.score, "needs_review": link.needs_review})
-        lines += [{"segment_id": s.segment_id, "source": s.text, "joined_with": group[0].segment_id}
-                  for s in group[1:]]
-    return lines
-
-
-def import_reference(seed: str, translation: Path, target: str, references_dir: Path, embedder, *,
-                     seeds_dir: Path = Path("seeds"), source_lang: str | None = None, lid: str = "heliport",
-                     force: bool = False) -> tuple[Path, dict]:
-    """Align a document-level translation of a seed to seedmt's segmentation of the seed and write it as
-    `references/<target>/<doc_id>.jsonl` (plus `<doc_id>.provenance.json`). Returns the file and provenance."""
-    import hashlib
-    import json
-    from datetime import datetime, timezone
-
-    from seedmt.eval.report import write_text_atomically
-    from seedmt.translate.align import AlignSettings, align_sentences, read_document, sentence_joiner, split_sentences
-    from seedmt.translate.ingest import read_seed
-    from seedmt.translate.langid import LanguageUndecidedError, decide_language
-    from seedmt.translate.segment import segment_document
-
-    seed_path = find_seed(seed, seeds_dir)
-    out = Path(references_dir) / target / f"{seed_path.stem}{REFERENCE_SUFFIX}"
-    if out.exists() and not force:
-        raise SeedMTError(f"{out} exists; pass --force to replace it")
-    try:
-        document = read_seed(seed_path)
-        language = decide_language(document.text, seed_path, source_lang, lid).code
-    except LanguageUndecidedError as err:
-        raise SeedMTError(f"{seed_path}: {err}; pass --source-lang CODE") from None
-    except (ValueError, OSError) as err:
-        raise SeedMTError(f"{seed_path}: {err}") from None
-    segments = segment_document(document.doc_id, document.text, language)
-    translation_text, target = read_document(translation, target, lid, "target")
-    target_sentences = split_sentences(translation_text, target, presegmented=False)
-    settings = AlignSettings()
-    links = align_sentences([s.text for s in segments], target_sentences, embedder,
-                            (sentence_joiner(language), sentence_joiner(target)), settings)
-    lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
-    scored = [line["score"] for line in lines if line.get("score") is not None]
-    provenance = {
-        "doc_id": document.doc_id, "target": target, "translation_file": str(translation),
-        "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
-        "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
-        "aligner": f"seedmt.translate.align {json.dumps(settings.__dict__, sort_keys=True)}",
-        "embedder": getattr(embedder, "name", type(embedder).__name__),
-        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "segments": len(segments), "translation_sentences": len(target_sentences),
-        "with_reference": sum("text" in line for line in lines),
-        "joined": sum("joined_with" in line for line in lines),
-        "skipped": sum("skip" in line for line in lines),
-        "unlinked_translation_sentences": sum(len(link.target_indices) for link in links if not link.source_indices),
-        "needs_review": sum(bool(line.get("needs_review")) for line in lines),
-        "mean_score": round(sum(scored) / len(scored), 4) if scored else None,
-    }
-    write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-    write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2) + "\n")
-    return out, provenance

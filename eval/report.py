@@ -1,37 +1,7 @@
 """Render evaluation and comparison results: JSON for machines, Markdown tables for people."""
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from pathlib import Path
-
 from seedmt.eval.metrics import METRIC_ORDER
-from seedmt.translate.dataset import current_umask
-from seedmt.translate.errors import output_error
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write to a temporary sibling, then rename: `path` holds the old text or the new, never half of it."""
-    path = Path(path)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as err:
-        raise output_error("", path, err) from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def write_json(path: Path, data: dict) -> None:
-    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _direction(block: dict) -> str:

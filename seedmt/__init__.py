@@ -1,5 +1,6 @@
 """seedmt: a machine-translation and alignment workbench.
 
-The code lives in two packages, `seedmt.translate` (seeds -> language ID -> segmentation -> NLLB translation
--> aligned dataset) and `seedmt.eval` (references, sacrebleu scores, significance tests, reports)."""
+Packages, from the top layer down (each imports only those below it; README "Architecture"):
+`seedmt.cli` (the command line), `seedmt.eval` and `seedmt.translate`, `seedmt.align` and `seedmt.dataset`,
+`seedmt.text` (reading, language ID, segmentation), `seedmt.core` (errors, languages, atomic files)."""
 __version__ = "0.1.0"

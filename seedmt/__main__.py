@@ -1,6 +1,6 @@
 """`python -m seedmt ...` is the `seedmt` command."""
 import sys
 
-from seedmt.translate.cli import main
+from seedmt.cli import main
 
 sys.exit(main())

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seedmt.eval.references import load_references
-from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
-from seedmt.translate.segment import segment_document
+from seedmt.core.languages import sentence_joiner
+from seedmt.text.segment import segment_document
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
 
 REFERENCES = REPO_ROOT / "references"
@@ -25,10 +25,6 @@ class AlignmentCase:
     target_text: str  # the joined reference document
     target_sentences: list[str]  # split again
     gold: set[tuple[int, int]]  # (source index, target sentence index)
-
-
-def joiner(code: str) -> str:
-    return "" if script_of(code) in NO_SPACE_SCRIPTS else " "
 
 
 def build_case(doc_id: str, target: str) -> AlignmentCase:
@@ -51,8 +47,8 @@ def build_case(doc_id: str, target: str) -> AlignmentCase:
             cursor += 1
         for k, (index, ref) in enumerate(paragraph):
             if k:
-                pieces.append(joiner(target))
-                cursor += len(joiner(target))
+                pieces.append(sentence_joiner(target))
+                cursor += len(sentence_joiner(target))
             owners.append((cursor, cursor + len(ref), index))
             pieces.append(ref)
             cursor += len(ref)

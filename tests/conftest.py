@@ -36,7 +36,7 @@ def seed_lines() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A random-weight NLLB-architecture checkpoint with a SentencePiece vocabulary trained on the seeds."""
-    from seedmt.translate.random_model import build_random_nllb
+    from tests.random_model import build_random_nllb
 
     return build_random_nllb(tmp_path_factory.mktemp("tiny-nllb"), seed_lines(), spm_vocab_size=8000)
 
@@ -44,7 +44,7 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def translated_dir(tiny_model, tmp_path_factory) -> Path:
     """The five seeds translated once through the CLI with the tiny model (shared by many tests)."""
-    from seedmt.translate.cli import main
+    from seedmt.cli import main
 
     out = tmp_path_factory.mktemp("run") / "translations"
     code = main(["translate", str(SEEDS_DIR), "--model", str(tiny_model), "--out", str(out),

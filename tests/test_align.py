@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seedmt.translate.align import AlignSettings, _length_ratio, _Side, align_sentences
-from seedmt.translate.embed import load_embedder
+from seedmt.align.aligner import AlignSettings, _length_ratio, _Side, align_sentences
+from seedmt.align.embed import load_embedder
 from tests.align_cases import ALL_CASES, build_case, joiner, link_pairs, scores
 from tests.conftest import EXPECTED_SEED_LANGS
 

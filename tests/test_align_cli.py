@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from tests.align_cases import build_case
 from tests.conftest import SEEDS_DIR
 

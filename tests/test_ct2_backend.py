@@ -10,10 +10,10 @@ from datasets import load_from_disk
 from tests.conftest import SEEDS_DIR
 from seedmt.translate.backends import load_backend
 from seedmt.translate.backends.ct2 import target_vocabulary
-from seedmt.translate.ingest import read_seed
+from seedmt.text.ingest import read_seed
 from seedmt.translate.model_source import resolve_model
-from seedmt.translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
-from seedmt.translate.segment import segment_document
+from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.text.segment import segment_document
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 
@@ -95,7 +95,7 @@ def test_trimmed_vocabulary_only_emits_target_script_tokens(tiny_model, tmp_path
 
 
 def test_cli_ct2_backend_end_to_end(tiny_model, tmp_path, monkeypatch):
-    from seedmt.translate.cli import main
+    from seedmt.cli import main
 
     monkeypatch.setenv("SEEDMT_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "out"

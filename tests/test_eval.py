@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
-from seedmt.eval.align import join_segments, resegment
+from seedmt.eval.resegment import join_segments, resegment
 from seedmt.eval.compare import compare
 from seedmt.eval.evaluate import evaluate, pair_dataset
 from seedmt.eval.references import ReferenceFileError, load_references
-from seedmt.translate.cli import main
-from seedmt.translate.errors import SeedMTError
+from seedmt.cli import main
+from seedmt.core.errors import SeedMTError
 
 REFERENCES = REPO_ROOT / "references"
 TARGETS = ("eng_Latn", "zho_Hans")

@@ -14,10 +14,10 @@ from datasets import load_from_disk
 
 from seedmt.eval.flores import FloresError, import_flores
 from seedmt.eval.metrics import make_metrics
-from seedmt.translate.cli import EXIT_OK, main
+from seedmt.cli import EXIT_OK, main
 from seedmt.translate.pipeline import TranslationJob, prepare_documents
-from seedmt.translate.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
-from seedmt.translate.segment import reconstruct, segment_lines
+from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.text.segment import reconstruct, segment_lines
 from tests.conftest import SEEDS_DIR, TEST_DECODING_ARGS
 from tests.test_eval import reference_texts
 

@@ -12,7 +12,7 @@ from datasets import load_from_disk
 
 from tests.conftest import REPO_ROOT
 from tests.test_eval import reference_texts, rewrite_translations
-from seedmt.translate.cli import EXIT_OK, main
+from seedmt.cli import EXIT_OK, main
 
 REFERENCES = REPO_ROOT / "references"
 

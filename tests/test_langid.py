@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from seedmt.translate.cli import EXIT_USAGE, main
-from seedmt.translate.ingest import read_seed
-from seedmt.translate.langid import LanguageUndecidedError, decide_language, detect_language
+from seedmt.cli import EXIT_USAGE, main
+from seedmt.text.ingest import read_seed
+from seedmt.text.langid import LanguageUndecidedError, decide_language, detect_language
 from tests.conftest import EXPECTED_SEED_LANGS, SEEDS_DIR
 
 CROATIAN = ("Vlada je u utorak predstavila novi proračun za sljedeću godinu. Ministar financija rekao je da će "

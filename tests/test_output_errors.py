@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from datasets import DatasetDict
 
-from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
 from tests.test_reliability import tables
 

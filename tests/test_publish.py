@@ -11,7 +11,7 @@ import yaml
 from datasets import load_dataset, load_from_disk
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT
-from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from seedmt.translate.quality import segment_flags
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -18,10 +18,10 @@ import pytest
 from datasets import load_from_disk
 
 from seedmt.translate.cache import INPUTS as CACHED_INPUTS
-from seedmt.translate.cli import main
+from seedmt.cli import main
 from seedmt.translate.pipeline import TranslationJob, run_translation
 from seedmt.translate.ray_engine import RaySettings, TranslationWorker
-from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS
+from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from tests.conftest import SEEDS_DIR, TEST_DECODING_ARGS
 

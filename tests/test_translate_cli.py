@@ -12,8 +12,8 @@ from datasets import load_from_disk
 
 from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
 from tests.reference_usage import ModelCardTranslator
-from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
-from seedmt.translate.segment import segment_document
+from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
+from seedmt.text.segment import segment_document
 
 TARGETS = ("eng_Latn", "zho_Hans")
 
@@ -116,7 +116,7 @@ def test_over_long_inputs_are_translated_in_pieces(tiny_model, tmp_path):
 
 
 def test_seed_already_in_target_language_is_copied(tiny_model, tmp_path):
-    from seedmt.translate.cli import main
+    from seedmt.cli import main
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -145,7 +145,7 @@ def test_missing_model_fails_fast_with_guidance(tmp_path):
 
 
 def test_missing_local_folder_fails_clearly(tmp_path):
-    from seedmt.translate.cli import main
+    from seedmt.cli import main
 
     assert main(["translate", str(SEEDS_DIR), "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from seedmt.translate.errors import OutputError
+from seedmt.core.errors import OutputError
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedmt.translate.errors import ModelNotAvailableError
+from seedmt.core.errors import ModelNotAvailableError
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
 # Only what inference needs: safetensors weights, configs and tokenizer files, never pickled *.bin.

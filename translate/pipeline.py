@@ -11,29 +11,30 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from seedmt.translate.backends import TranslationBackend, load_backend, planned_description
+from seedmt.translate.backends import TranslationBackend
 from seedmt.translate.cache import INPUTS as CACHED_INPUTS
 from seedmt.translate.cache import SEGMENTS as CACHED_SEGMENTS
 from seedmt.translate.cache import SegmentCache, system_key
-from seedmt.translate.dataset import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
-from seedmt.translate.errors import OutputError, SeedProblem
-from seedmt.translate.ingest import ingest
-from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
-from seedmt.translate.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, decide_languages
-from seedmt.translate.model_source import DEFAULT_MODEL, resolve_model
-from seedmt.translate.provenance import make_run_record, utc_now
-from seedmt.translate.embed import StoredEmbedder, load_embedder
-from seedmt.translate.quality import flag_documents, score_similarity
-from seedmt.translate.ray_engine import RaySettings
-from seedmt.translate.threads import process_registry
-from seedmt.translate.segment import DEFAULT_MAX_CHARS, segment_document, segment_lines, split_long_span
+from seedmt.dataset.storage import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
+from seedmt.core.errors import OutputError, SeedProblem, SettingsError
+from seedmt.text.ingest import ingest
+from seedmt.core.languages import is_flores200, sentence_joiner
+from seedmt.text.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, check_identifier, decide_languages
+from seedmt.translate.model_source import DEFAULT_MODEL, ResolvedModel, resolve_model
+from seedmt.core.clock import utc_now
+from seedmt.translate.provenance import make_run_record
+from seedmt.align.embed import StoredEmbedder, load_embedder
+from seedmt.align.similarity import score_similarity
+from seedmt.translate.quality import flag_documents
+from seedmt.translate.engines import (BackendSpec, EngineSettings, LocalEngine, LocalSettings, TranslationEngine,
+                                     TranslationRequest)
+from seedmt.translate.threads import check_thread_options
+from seedmt.text.segment import DEFAULT_MAX_CHARS, segment_text, split_long_span
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,15 @@ class TranslationJob:
     source_langs: dict[str, str] = field(default_factory=dict)
     max_segment_chars: int = DEFAULT_MAX_CHARS
     presegmented: bool = False  # every non-empty line is one segment, taken as it is
-    lid: str = DEFAULT_IDENTIFIER  # heliport, py3langid or fasttext:PATH (see seedmt.translate.langid)
+    lid: str = DEFAULT_IDENTIFIER  # heliport, py3langid or fasttext:PATH (see seedmt.text.langid)
     similarity: bool = True  # score each translation against its source with a multilingual encoder
     # Inputs longer than this (in model tokens) are translated in pieces; NLLB drops content beyond ~200.
     max_input_tokens: int = 200
     backend_options: dict = field(default_factory=dict)
     # Segments of every source language going into one target share batches; False: one language per batch.
     mix_languages: bool = True
-    engine: str = "local"  # local (this process) or ray (Ray Data actors; see seedmt.translate.ray_engine)
-    ray: RaySettings = field(default_factory=RaySettings)
+    # Where batches run: LocalSettings() (this process) or seedmt.translate.ray_engine.RaySettings(...).
+    engine: EngineSettings = field(default_factory=LocalSettings)
     show_progress: bool | None = None  # None: only on a terminal
     # Segment cache (SQLite): None = `seedmt-cache.sqlite` beside the output folder; use_cache=False: none.
     cache_path: Path | None = None
@@ -74,6 +75,26 @@ class TranslationJob:
 
     def resolved_cache_path(self) -> Path:
         return self.cache_path or Path(self.out_dir).parent / DEFAULT_CACHE_NAME
+
+    def check(self) -> None:
+        """SettingsError for options that cannot work, before any seed is read."""
+        bad = [t for t in self.targets if not is_flores200(t)]
+        if bad:
+            raise SettingsError(f"not FLORES-200 codes: {', '.join(bad)} (e.g. eng_Latn, zho_Hans)")
+        bad = [code for code in self.source_langs.values() if not is_flores200(code)]
+        if bad:
+            raise SettingsError(f"--source-lang: not FLORES-200 codes: {', '.join(bad)} (e.g. kor_Hang, uig_Arab)")
+        check_identifier(self.lid)
+        try:
+            check_thread_options(self.backend, int(self.backend_options.get("threads", 0)),
+                                 int(self.backend_options.get("inter_threads", 0)))
+        except ValueError as err:
+            raise SettingsError(str(err)) from None
+        self.engine.check()
+
+    def backend_spec(self, model: ResolvedModel) -> BackendSpec:
+        return BackendSpec(self.backend, model, self.device, self.compute_type, self.batching,
+                           dict(self.backend_options))
 
 
 @dataclass
@@ -109,8 +130,8 @@ def prepare_documents(job: TranslationJob) -> tuple[list[TranslatedDocument], li
             problems.append(SeedProblem(doc.path, f"{decision}; pass --source-lang {doc.doc_id}=CODE "
                                                   f"or write the code into {doc.path.with_suffix('.lang').name}"))
             continue
-        segments = (segment_lines(doc.doc_id, doc.text) if job.presegmented
-                    else segment_document(doc.doc_id, doc.text, decision.code, job.max_segment_chars))
+        segments = segment_text(doc.doc_id, doc.text, decision.code, presegmented=job.presegmented,
+                                max_chars=job.max_segment_chars)
         docs.append(TranslatedDocument(doc.doc_id, doc.path.name, doc.text, doc.sha256, decision.code,
                                        decision.method, decision.confidence, segments,
                                        lang_runner_up=decision.runner_up, lang_margin=decision.margin))
@@ -126,22 +147,13 @@ def _pieces_within_limit(text: str, tokens: int, limit: int) -> list[str]:
 
 
 class TranslationContext:
-    """State shared by every direction of a run: the backend (loaded on first need, so a run whose segments
-    are all cached never loads the model), the cache, the progress bar and the counts."""
+    """State shared by every direction of a run: the engine, the cache, the progress bar and the counts."""
 
-    def __init__(self, job: TranslationJob, load: Callable[[], TranslationBackend], progress: tqdm,
+    def __init__(self, job: TranslationJob, engine: TranslationEngine, progress: tqdm,
                  cache: SegmentCache | None, system: str) -> None:
-        self.job, self.progress, self.cache, self.system = job, progress, cache, system
-        self._load = load
-        self.loaded: TranslationBackend | None = None
+        self.job, self.engine, self.progress, self.cache, self.system = job, engine, progress, cache, system
         self.translated = self.cached = 0
         self.failed: dict[tuple[str, str, str], str] = {}  # (source, target, model input) -> why it failed
-
-    @property
-    def backend(self) -> TranslationBackend:
-        if self.loaded is None:
-            self.loaded = self._load()
-        return self.loaded
 
     def lookup(self, src: str, tgt: str, texts: list[str], table: str = CACHED_INPUTS) -> dict[str, str]:
         return self.cache.lookup(self.system, src, tgt, texts, table) if self.cache is not None else {}
@@ -195,7 +207,7 @@ def plan_target(ctx: TranslationContext, segments: list[SourceText], tgt: str) -
     missing = [key for key in segments if key not in done]
     if not missing:
         return TargetPlan(tgt, done, [], [], {}, [])
-    counts = ctx.backend.count_tokens([text for _, text in missing], [src for src, _ in missing])
+    counts = ctx.engine.count_tokens([text for _, text in missing], [src for src, _ in missing])
     pieces = [[(src, piece) for piece in _pieces_within_limit(text, n, ctx.job.max_input_tokens)]
               for (src, text), n in zip(missing, counts)]
     if any(len(p) > 1 for p in pieces):
@@ -220,30 +232,23 @@ def _on_batch(ctx: TranslationContext, plan: TargetPlan):
 
 
 def translate_plans(ctx: TranslationContext, plans: list[TargetPlan]) -> None:
-    """Translate every plan's uncached model inputs. An engine that takes several targets in one call (Ray:
-    one actor pool, one model load per worker, for the whole run) gets them all at once."""
+    """Translate every plan's uncached model inputs in one call to the engine (Ray: one actor pool, one model
+    load per worker, for the whole run). Inputs of failed batches stay untranslated, with their error."""
     work = [plan for plan in plans if plan.to_translate]
     if not work:
         return
     ctx.progress.total += sum(len(plan.to_translate) for plan in work)
     ctx.progress.refresh()
-    requests = [([text for _, text in plan.to_translate], [src for src, _ in plan.to_translate], plan.target,
-                 _on_batch(ctx, plan)) for plan in work]
-    backend = ctx.backend
-    if hasattr(backend, "translate_targets"):
-        backend.translate_targets(requests, ctx.job.decoding)
-    else:
-        for texts, langs, target, on_batch in requests:
-            backend.translate_segments(texts, langs, target, ctx.job.decoding, on_batch=on_batch)
-    # An engine that goes on past a failed batch (Ray) lists it; its inputs stay untranslated.
-    for failure in getattr(backend, "failures", []):
+    requests = [TranslationRequest([text for _, text in plan.to_translate], [src for src, _ in plan.to_translate],
+                                   plan.target, _on_batch(ctx, plan)) for plan in work]
+    for failure in ctx.engine.translate(requests, ctx.job.decoding):
         for src, text in zip(failure.src_langs, failure.texts):
             ctx.failed[(src, failure.tgt_lang, text)] = failure.error
 
 
 def finish_target(ctx: TranslationContext, plan: TargetPlan) -> dict[SourceText, str]:
     """Join each segment's translated pieces and cache the segment; segments with a failed input stay out."""
-    joiner = "" if script_of(plan.target) in NO_SPACE_SCRIPTS else " "
+    joiner = sentence_joiner(plan.target)
     joined = [(key, joiner.join(plan.outputs[p] for p in pieces)) for key, pieces in zip(plan.missing, plan.pieces)
               if all(p in plan.outputs for p in pieces)]
     _store(ctx, joined, plan.target, CACHED_SEGMENTS)
@@ -300,49 +305,28 @@ def segmentation_record(job: TranslationJob) -> dict:
     return {"splitter": "sentencex", "max_chars": job.max_segment_chars, "max_input_tokens": job.max_input_tokens}
 
 
-def engine_record(job: TranslationJob, loaded: TranslationBackend | None) -> dict:
-    if job.engine != "ray":
-        return {"name": "local"}
-    # Ray reports its version once started; a run served wholly from the cache never starts it.
-    return getattr(loaded, "engine", None) or {"name": "ray", "workers": job.ray.workers, "started": False}
-
-
 def inputs_digest(docs: list[TranslatedDocument]) -> str:
     return hashlib.sha256("|".join(f"{d.doc_id}:{d.sha256}:{d.source_lang}" for d in docs).encode()).hexdigest()
 
 
 def run_translation(job: TranslationJob, backend: TranslationBackend | None = None) -> RunReport:
+    """Translate `job.seeds_dir` into `job.out_dir`. `backend`: an already loaded backend to translate with in
+    this process, instead of the one the job describes. Raises SettingsError for options that cannot work."""
+    job.check()
     started, clock = utc_now(), time.perf_counter()
     docs, problems = prepare_documents(job)
     if not docs:
         return RunReport(None, [], problems, None, time.perf_counter() - clock)
     check_writable(job.out_dir)
     with output_lock(job.out_dir):
-        model = backend.model_source if backend is not None else resolve_model(job.model, job.revision)
-        planned = backend.describe() if backend is not None else planned_description(
-            job.backend, model, device=job.device, compute_type=job.compute_type, **job.backend_options)
-
-        def load() -> TranslationBackend:
-            if backend is not None:
-                return backend
-            if job.engine == "ray":
-                from seedmt.translate.ray_engine import RayTranslator
-
-                return RayTranslator(job.backend, model, job.ray, device=job.device, compute_type=job.compute_type,
-                                     batching=job.batching, backend_options=job.backend_options)
-            return load_backend(job.backend, model, device=job.device, compute_type=job.compute_type,
-                                batching=job.batching, **job.backend_options)
-
+        engine = (LocalEngine.around(backend) if backend is not None
+                  else job.engine.build(job.backend_spec(resolve_model(job.model, job.revision))))
         cache = SegmentCache(job.resolved_cache_path()) if job.use_cache else None
         disable = None if job.show_progress is None else not job.show_progress
-        system = system_key(planned, {**job.decoding.as_dict(), "max_input_tokens": job.max_input_tokens})
+        system = system_key(engine.planned(), {**job.decoding.as_dict(), "max_input_tokens": job.max_input_tokens})
         try:
-            # Registered as translating from before the model loads: runs started together see each other
-            # before their first batch and share the cores from the start (seedmt.translate.threads).
-            # A Ray driver does not translate; its workers use the CPUs Ray gives them.
-            registration = process_registry().translating() if job.engine == "local" else nullcontext()
-            with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress, registration:
-                ctx = TranslationContext(job, load, progress, cache, system)
+            with tqdm(total=0, desc="translating", unit="input", disable=disable) as progress, engine.running():
+                ctx = TranslationContext(job, engine, progress, cache, system)
                 translate_documents(docs, ctx)
             failed = untranslated_problems(docs, ctx)
             if failed:
@@ -359,11 +343,8 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
         finally:
             if cache is not None:
                 cache.close()
-        # A run served wholly from the cache records the system it planned (nothing was loaded).
-        info = ctx.loaded.describe() if ctx.loaded is not None else {**planned, "model_loaded": False}
-        segmentation = segmentation_record(job)
-        run = make_run_record(info, job.decoding, job.batching, segmentation, list(job.targets), started, utc_now(),
-                              inputs_digest(docs), engine_record(job, ctx.loaded))
+        run = make_run_record(engine.describe(), job.decoding, job.batching, segmentation_record(job),
+                              list(job.targets), started, utc_now(), inputs_digest(docs), engine.record())
         try:
             save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
         except OutputError as err:

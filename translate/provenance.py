@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from datetime import datetime, timezone
 from importlib import metadata
 
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
@@ -26,10 +25,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[str]) -> str:

@@ -7,7 +7,7 @@
   not a loop.
 - length_ratio: translation/source length far outside what translation between these scripts gives.
 - low_similarity: source and translation are no closer, in a multilingual sentence embedding space, than
-  unrelated segments (`similarity_scores`; the score itself is stored in `segments.similarity_<target>`).
+  unrelated segments (seedmt.align.similarity; the score itself is stored in `segments.similarity_<target>`).
 - untranslated: the output is (nearly) the source copied; only for sources with letters (a list number
   "1." or a date in digits is the same in every language).
 
@@ -19,14 +19,9 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from seedmt.translate.languages import NO_SPACE_SCRIPTS, dominant_script, script_of, scripts_match
+from seedmt.core.languages import dominant_script, script_of, scripts_match, written_without_spaces
 
 FLAGS = ("off_target", "repetition", "length_ratio", "untranslated", "low_similarity")
-# Cross-lingual similarity of source and translation (see `similarity_scores`) under which a translation is
-# flagged. Measured on the references: 2 of 278 good pairs fall under 0.05, while 70-76% of wrong pairs (each
-# source with a random other segment's reference) and 45-51% of near misses (the next segment's) do.
-LOW_SIMILARITY = 0.05
-SIMILARITY_BACKGROUND = 64  # other segments each pair is compared with
 MIN_LETTERS_FOR_LID = 20
 MIN_LID_CONFIDENCE = 0.9
 LONGEST_LOOP = 4  # words in the repeated unit
@@ -41,14 +36,14 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _tokens(text: str, target: str) -> list[str]:
-    if script_of(target) in NO_SPACE_SCRIPTS:
+    if written_without_spaces(target):
         return [c for c in text if not c.isspace()]
     return [w.lower() for w in _WORD.findall(text)]
 
 
 def is_off_target(translation: str, target: str) -> bool:
     """Written in another script than the target's, or confidently identified as another language."""
-    from seedmt.translate.langid import LanguageUndecidedError, detect_language
+    from seedmt.text.langid import LanguageUndecidedError, detect_language
 
     if sum(c.isalpha() for c in translation) < MIN_LETTERS_FOR_LID:
         return False
@@ -64,7 +59,7 @@ def is_off_target(translation: str, target: str) -> bool:
 def has_repetition(translation: str, target: str) -> bool:
     """A unit of 1-4 words (1-10 characters without spaces) repeated back to back ("the the the the", "of the city of the city of the city")."""
     tokens = _tokens(translation, target)
-    longest = LONGEST_LOOP_CHARACTERS if script_of(target) in NO_SPACE_SCRIPTS else LONGEST_LOOP
+    longest = LONGEST_LOOP_CHARACTERS if written_without_spaces(target) else LONGEST_LOOP
     for size in range(1, longest + 1):
         needed = (LOOP_TIMES + 1 if size == 1 else LOOP_TIMES) * size
         for start in range(len(tokens) - needed + 1):
@@ -97,43 +92,6 @@ def segment_flags(source: str, translation: str, target: str) -> list[str]:
         "untranslated": lambda: is_untranslated(source, translation),
     }
     return [f"{target}:{name}" for name, check in checks.items() if check()]
-
-
-def similarity_scores(sources: list[str], translations: list[str], embedder, seed: int = 0) -> list[float]:
-    """Margin-normalised cross-lingual similarity of each source and its translation: 1 - d / b, with d the
-    cosine distance of their embeddings and b the mean distance of each to other segments' translations and
-    sources. About 0 for a translation no closer to its source than unrelated text, 0.3-0.5 for good ones;
-    comparable across languages, where raw cosines of one encoder are not."""
-    import numpy as np
-
-    if not sources:
-        return []
-    a, b = embedder.embed(sources), embedder.embed(translations)
-    n = len(sources)
-    if n == 1:
-        return [round(float(a[0] @ b[0]), 4)]  # no other segment to compare with: the raw cosine
-    picks = np.random.default_rng(seed).choice(n, size=min(SIMILARITY_BACKGROUND, n), replace=False)
-    distance_to_others_b = 1.0 - a @ b[picks].T  # (n, k)
-    distance_to_others_a = 1.0 - b @ a[picks].T
-    own = picks[None, :] == np.arange(n)[:, None]  # a pair is not its own background
-    background = ((np.where(own, 0, distance_to_others_b).sum(1) + np.where(own, 0, distance_to_others_a).sum(1))
-                  / (2 * np.maximum((~own).sum(1), 1)))
-    distance = 1.0 - np.einsum("ij,ij->i", a, b)
-    return [round(float(s), 4) for s in 1.0 - distance / np.maximum(background, 1e-6)]
-
-
-def score_similarity(docs: list, targets, embedder) -> None:
-    """Fill each document's `similarities[target]` (None for copied targets) and add `low_similarity` flags."""
-    for target in targets:
-        picked = [(doc, i) for doc in docs if target not in doc.copied_targets for i in range(len(doc.segments))]
-        values = similarity_scores([doc.segments[i].text for doc, i in picked],
-                                   [doc.translations[target][i] for doc, i in picked], embedder)
-        for doc in docs:
-            doc.similarities[target] = [None] * len(doc.segments)
-        for (doc, i), value in zip(picked, values):
-            doc.similarities[target][i] = value
-            if value < LOW_SIMILARITY:
-                doc.quality_flags[i].append(f"{target}:low_similarity")
 
 
 def count_flags(flags_per_segment: list[list[str]]) -> Counter:

@@ -1,7 +1,7 @@
 """Distributed translation on Ray Data: `seedmt translate --engine ray`.
 
 Planning stays on the driver (ingest, language ID, segmentation, cache look-up, token counts with the
-tokenizer only); `RayTranslator` stands in for a backend there. The model inputs still missing, for every
+tokenizer only); `RayEngine` is the pipeline's engine there (seedmt.translate.engines). The model inputs still missing, for every
 target, are cut into the same token-budget batches as the local engine; each batch becomes one block of one
 Ray Dataset, and `map_batches` runs the blocks on a fixed pool of actors (`TranslationWorker`) that each load
 the backend once for the run. Finished batches stream back to the driver, which writes them to the SQLite
@@ -17,13 +17,14 @@ import json
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 
-from seedmt.translate.backends import BatchCallback, planned_description
+from seedmt.core.errors import SeedMTError, SettingsError
+from seedmt.translate.backends.nllb_tokenizer import count_source_tokens, language_token_id, load_tokenizer
 from seedmt.translate.batching import token_budget_batches
-from seedmt.translate.errors import SeedMTError
-from seedmt.translate.model_source import ResolvedModel
-from seedmt.translate.settings import BatchingSettings, DecodingSettings
+from seedmt.translate.engines import BackendSpec, BatchFailure, TranslationRequest
+from seedmt.translate.settings import DecodingSettings
 
 log = logging.getLogger(__name__)
 MAX_BATCH_ATTEMPTS = 3
@@ -36,20 +37,20 @@ class RayUnavailableError(SeedMTError):
 
 @dataclass(frozen=True)
 class RaySettings:
+    """Translate on Ray Data actors (`--engine ray`)."""
+
     address: str | None = None  # None: start a local Ray runtime; "auto" or "ray://host:port": join a cluster
     workers: int = 2  # actors, each holding one copy of the model
     cpus_per_worker: float = 1.0  # also the worker's CPU threads (at least 1)
     gpus_per_worker: float = 0.0
 
+    def check(self) -> None:
+        if self.workers < 1 or self.cpus_per_worker <= 0 or self.gpus_per_worker < 0:
+            raise SettingsError("--workers and --cpus-per-worker must be positive, --gpus-per-worker at least 0")
+        import_ray()  # says how to install Ray before any seed is read
 
-@dataclass
-class BatchFailure:
-    """A batch that did not translate; `texts` are the model inputs it held."""
-
-    texts: list[str]
-    src_langs: list[str]
-    tgt_lang: str
-    error: str
+    def build(self, spec: BackendSpec) -> RayEngine:
+        return RayEngine(spec, self)
 
 
 def import_ray():
@@ -84,12 +85,8 @@ def start_ray(settings: RaySettings) -> dict:
 class TranslationWorker:
     """A Ray Data actor: loads the backend once, then translates one planned batch per call."""
 
-    def __init__(self, backend: str, model: ResolvedModel, device: str, compute_type: str,
-                 batching: BatchingSettings, backend_options: dict) -> None:
-        from seedmt.translate.backends import load_backend
-
-        self.backend = load_backend(backend, model, device=device, compute_type=compute_type, batching=batching,
-                                    **backend_options)
+    def __init__(self, spec: BackendSpec) -> None:
+        self.backend = spec.load()
 
     def __call__(self, rows: dict) -> dict:
         outputs, errors = [], []
@@ -107,100 +104,87 @@ class TranslationWorker:
         return {"batch": list(rows["batch"]), "outputs": outputs, "error": errors}
 
 
-@dataclass
-class RayTranslator:
-    """The Ray engine behind the backend interface the pipeline uses (`translate_segments`, `count_tokens`,
-    `describe`); only the tokenizer is loaded on the driver."""
+class RayEngine:
+    """The backend on a pool of Ray Data actors; only the tokenizer is loaded on the driver, and Ray is
+    started (or joined) on first need."""
 
-    backend: str
-    model: ResolvedModel
-    settings: RaySettings
-    device: str = "auto"
-    compute_type: str = "auto"
-    batching: BatchingSettings = field(default_factory=BatchingSettings)
-    backend_options: dict = field(default_factory=dict)
-    failures: list[BatchFailure] = field(default_factory=list)
-    name: str = "ray"
+    def __init__(self, spec: BackendSpec, settings: RaySettings) -> None:
+        self.settings = settings
+        self.worker_device = spec.device if spec.device != "auto" else (
+            "cuda" if settings.gpus_per_worker > 0 else "cpu")
+        threads = max(1, int(settings.cpus_per_worker))
+        self.spec = replace(spec, device=self.worker_device,
+                            batching=spec.batching.for_device("cpu" if self.worker_device == "cpu" else "cuda"),
+                            options={**spec.options, "threads": spec.options.get("threads") or threads})
+        self._planned = spec.planned()
+        self._started: dict | None = None
+        self._tokenizer = None
 
-    def __post_init__(self) -> None:
-        from seedmt.translate.backends.nllb_tokenizer import load_tokenizer
+    def _start(self):
+        """Ray and the driver's tokenizer, on first need."""
+        if self._started is None:
+            self._started = start_ray(self.settings)
+            self._tokenizer = load_tokenizer(self.spec.model.path)
+        return self._tokenizer
 
-        self.engine = start_ray(self.settings)
-        self.tokenizer = load_tokenizer(self.model.path)
-        self.worker_device = self._worker_device()
-        self.batching = self.batching.for_device("cpu" if self.worker_device == "cpu" else "cuda")
-        threads = max(1, int(self.settings.cpus_per_worker))
-        self.worker_options = {**self.backend_options, "threads": self.backend_options.get("threads") or threads}
-
-    @property
-    def model_source(self) -> ResolvedModel:
-        return self.model
-
-    def _worker_device(self) -> str:
-        if self.device != "auto":
-            return self.device
-        return "cuda" if self.settings.gpus_per_worker > 0 else "cpu"
+    def planned(self) -> dict:
+        return self._planned
 
     def describe(self) -> dict:
-        info = planned_description(self.backend, self.model, device=self.worker_device,
-                                   compute_type=self.compute_type, **self.backend_options)
-        threads = int(self.worker_options["threads"])
-        inter = int(self.worker_options.get("inter_threads") or (threads if self.backend == "ct2" else 1))
-        return {**info, "batching": self.batching.as_dict(),
+        if self._started is None:
+            return {**self._planned, "model_loaded": False}
+        threads = int(self.spec.options["threads"])
+        inter = int(self.spec.options.get("inter_threads") or (threads if self.spec.name == "ct2" else 1))
+        return {**self.spec.planned(), "batching": self.spec.batching.as_dict(),
                 "threads": {"threads": threads, "inter_threads": inter, "intra_threads": max(1, threads // inter),
                             "automatic": False, "per": "worker"}}
 
-    def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
-        from seedmt.translate.backends.nllb_tokenizer import count_source_tokens
+    def record(self) -> dict:
+        # Ray reports its version once started; a run served wholly from the cache never starts it.
+        return self._started or {"name": "ray", "workers": self.settings.workers, "started": False}
 
-        return count_source_tokens(self.tokenizer, segments, src_langs)
+    def running(self) -> AbstractContextManager:
+        return nullcontext()  # the driver does not translate; workers use the CPUs Ray gives them
 
-    def translate_segments(self, segments: Sequence[str], src_langs: str | Sequence[str], tgt_lang: str,
-                           settings: DecodingSettings, on_batch: BatchCallback | None = None) -> None:
-        """One target; see `translate_targets`."""
-        self.translate_targets([(segments, src_langs, tgt_lang, on_batch)], settings)
+    def count_tokens(self, texts: Sequence[str], src_langs: Sequence[str]) -> list[int]:
+        return count_source_tokens(self._start(), texts, src_langs)
 
-    def translate_targets(self, requests: Sequence[tuple[Sequence[str], str | Sequence[str], str,
-                                                          BatchCallback | None]],
-                          settings: DecodingSettings) -> None:
-        """Translate (segments, source language(s), target, on_batch) requests in one Ray dataset, so each
-        actor loads the model once for the whole run; `on_batch` gets each finished batch of its request.
-        Batches that fail are listed in `failures` and their inputs left untranslated."""
-        from seedmt.translate.backends.nllb_tokenizer import language_token_id, per_row
-
+    def translate(self, requests: Sequence[TranslationRequest], settings: DecodingSettings) -> list[BatchFailure]:
+        """Every request's batches go into one Ray dataset, so each actor loads the model once for the whole
+        run. Batches that fail are returned and their inputs left untranslated."""
+        tokenizer = self._start()
         planned: list[tuple[int, list[int]]] = []  # (request, input positions) per batch
         rows: list[dict] = []
-        langs_of: list[list[str]] = []
-        for number, (segments, src_langs, tgt_lang, _) in enumerate(requests):
-            language_token_id(self.tokenizer, tgt_lang)
-            langs = per_row(src_langs, len(segments))
-            langs_of.append(langs)
-            lengths = self.count_tokens(segments, langs)
-            for batch in token_budget_batches(lengths, self.batching.max_batch_tokens, self.batching.max_batch_size):
+        for number, request in enumerate(requests):
+            language_token_id(tokenizer, request.tgt_lang)
+            lengths = count_source_tokens(tokenizer, request.texts, request.src_langs)
+            for batch in token_budget_batches(lengths, self.spec.batching.max_batch_tokens,
+                                              self.spec.batching.max_batch_size):
                 rows.append({"batch": len(planned), "request": json.dumps({
-                    "texts": [segments[i] for i in batch], "src_langs": [langs[i] for i in batch],
-                    "tgt_lang": tgt_lang, "decoding": settings.as_dict()}, ensure_ascii=False)})
+                    "texts": [request.texts[i] for i in batch], "src_langs": [request.src_langs[i] for i in batch],
+                    "tgt_lang": request.tgt_lang, "decoding": settings.as_dict()}, ensure_ascii=False)})
                 planned.append((number, batch))
-        if not rows:
-            return
-        returned: set[int] = set()
-        for row in self._run(rows):
-            index = int(row["batch"])
-            number, batch = planned[index]
-            segments, _, tgt_lang, on_batch = requests[number]
-            returned.add(index)
-            if row["error"]:
-                self._fail(batch, segments, langs_of[number], tgt_lang, row["error"])
-            elif on_batch:
-                on_batch(batch, json.loads(row["outputs"]))
-        for index, (number, batch) in enumerate(planned):
-            if index not in returned:
-                segments, _, tgt_lang, _ = requests[number]
-                self._fail(batch, segments, langs_of[number], tgt_lang,
-                           f"no result after {MAX_BATCH_ATTEMPTS} attempts")
+        failures: list[BatchFailure] = []
 
-    def _fail(self, batch: list[int], segments: Sequence[str], langs: list[str], tgt_lang: str, error: str) -> None:
-        self.failures.append(BatchFailure([segments[i] for i in batch], [langs[i] for i in batch], tgt_lang, error))
+        def fail(index: int, error: str) -> None:
+            number, batch = planned[index]
+            request = requests[number]
+            failures.append(BatchFailure([request.texts[i] for i in batch], [request.src_langs[i] for i in batch],
+                                         request.tgt_lang, error))
+
+        returned: set[int] = set()
+        for row in self._run(rows) if rows else ():
+            index = int(row["batch"])
+            returned.add(index)
+            number, batch = planned[index]
+            if row["error"]:
+                fail(index, row["error"])
+            elif requests[number].on_batch:
+                requests[number].on_batch(batch, json.loads(row["outputs"]))
+        for index in range(len(planned)):
+            if index not in returned:
+                fail(index, f"no result after {MAX_BATCH_ATTEMPTS} attempts")
+        return failures
 
     def _run(self, requests: list[dict]):
         """Rows of (batch, outputs, error), streamed in completion order."""
@@ -224,9 +208,7 @@ class RayTranslator:
             translated = dataset.map_batches(
                 TranslationWorker, batch_size=None, batch_format="numpy",
                 compute=ray.data.ActorPoolStrategy(size=self.settings.workers),
-                fn_constructor_kwargs={"backend": self.backend, "model": self.model, "device": self.worker_device,
-                                       "compute_type": self.compute_type, "batching": self.batching,
-                                       "backend_options": self.worker_options},
+                fn_constructor_kwargs={"spec": self.spec},
                 num_cpus=self.settings.cpus_per_worker, num_gpus=self.settings.gpus_per_worker or None,
                 max_restarts=-1, max_task_retries=MAX_BATCH_ATTEMPTS)
         yield from translated.iter_rows()

@@ -21,9 +21,9 @@ from seedmt.translate.backends import BatchCallback
 from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
 from seedmt.translate.batching import run_in_flight
-from seedmt.translate.dataset import make_staging_folder
-from seedmt.translate.errors import ModelFormatError
-from seedmt.translate.languages import FLORES200_SET, script_of
+from seedmt.core.files import make_staging_folder
+from seedmt.core.errors import ModelFormatError
+from seedmt.core.languages import FLORES200_SET, script_of
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from seedmt.translate.threads import ThreadLayout, plan_layout, process_registry

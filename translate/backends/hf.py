@@ -8,7 +8,7 @@ from seedmt.translate.backends import BatchCallback
 from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
 from seedmt.translate.batching import run_in_batches
-from seedmt.translate.errors import ModelFormatError
+from seedmt.core.errors import ModelFormatError
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from seedmt.translate.threads import fair_share, plan_layout, process_registry, set_torch_threads

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from seedmt.translate.errors import ModelFormatError
+from seedmt.core.errors import ModelFormatError
 
 
 def load_tokenizer(model_path: Path):

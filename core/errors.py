@@ -9,6 +9,11 @@ class SeedMTError(Exception):
     """Base class: the message is complete and meant for the user."""
 
 
+class SettingsError(SeedMTError):
+    """An option that cannot work (unknown code or identifier, impossible thread layout...); found before any
+    input is read. The CLI reports it as a usage error (exit 2)."""
+
+
 class ModelNotAvailableError(SeedMTError):
     """The model is neither a local folder nor in the Hugging Face cache, and the hub cannot be reached."""
 

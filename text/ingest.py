@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedmt.translate.errors import SeedProblem
+from seedmt.core.errors import SeedProblem
 
 SEED_SUFFIX = ".txt"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
+from seedmt.core.languages import sentence_joiner, written_without_spaces
 
 _WORD = re.compile(r"\w+|[^\w\s]")  # punctuation apart, so "happy." still matches "happy"
 _CHAR = re.compile(r"\S")
@@ -20,10 +20,6 @@ _CHAR = re.compile(r"\S")
 
 def _tokens(text: str, by_character: bool) -> list[tuple[int, int]]:
     return [m.span() for m in (_CHAR if by_character else _WORD).finditer(text)]
-
-
-def aligns_on_characters(target: str) -> bool:
-    return script_of(target) in NO_SPACE_SCRIPTS
 
 
 def _edit_distance_matrix(hyp: Sequence[str], ref: Sequence[str]) -> np.ndarray:
@@ -72,7 +68,7 @@ def resegment(hypothesis: str, references: Sequence[str], target: str, *, ignore
     """Cut `hypothesis` (one document) into len(references) pieces aligned to the references."""
     if not references:
         raise ValueError("no reference segments to align to")
-    by_character = aligns_on_characters(target)
+    by_character = written_without_spaces(target)
     hyp_spans = _tokens(hypothesis, by_character)
 
     def norm(token: str) -> str:
@@ -93,4 +89,4 @@ def resegment(hypothesis: str, references: Sequence[str], target: str, *, ignore
 
 
 def join_segments(segments: Sequence[str], target: str) -> str:
-    return ("" if aligns_on_characters(target) else " ").join(s.strip() for s in segments)
+    return sentence_joiner(target).join(s.strip() for s in segments)

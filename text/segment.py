@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 from sentencex import segment as sentencex_segment
 
-from seedmt.translate.languages import ISO639_1_TO_FLORES
+from seedmt.core.languages import iso639_1
 
 DEFAULT_MAX_CHARS = 400
 _PARAGRAPH = re.compile(r"[^\n]+")
 # Clause boundaries preferred for cutting over-long sentences (Latin, Arabic, CJK commas and friends).
 _CLAUSE_END = re.compile(r"[,;:،؛、，；：](?=\s)|[，；：、]")
-_FLORES_TO_ISO639_1 = {code: iso for iso, codes in ISO639_1_TO_FLORES.items() for code in codes}
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def split_long_span(text: str, start: int, end: int, max_chars: int) -> list[tup
 def segment_document(
     doc_id: str, text: str, flores_lang: str, max_chars: int = DEFAULT_MAX_CHARS
 ) -> list[Segment]:
-    iso_lang = _FLORES_TO_ISO639_1.get(flores_lang, "en")
+    iso_lang = iso639_1(flores_lang) or "en"
     segments: list[Segment] = []
     paragraph_index = 0
     for match in _PARAGRAPH.finditer(text):
@@ -122,6 +121,13 @@ def segment_lines(doc_id: str, text: str) -> list[Segment]:
             segments.append(Segment(doc_id, len(segments), len(segments), 0, start, start + len(line), line))
         start += len(line) + 1
     return segments
+
+
+def segment_text(doc_id: str, text: str, lang: str, *, presegmented: bool = False,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> list[Segment]:
+    """How seedmt cuts every text it translates or aligns: paragraphs and sentences, or with `presegmented`
+    one segment per non-empty line."""
+    return segment_lines(doc_id, text) if presegmented else segment_document(doc_id, text, lang, max_chars)
 
 
 def separators(text: str, spans: list[tuple[int, int]]) -> list[str]:

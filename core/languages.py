@@ -84,6 +84,24 @@ _SIMPLIFIED_ONLY = set("这个们来时国会说对学开关长门问还过发�
 NO_SPACE_SCRIPTS = frozenset({"Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt"})
 
 
+_FLORES_TO_ISO639_1 = {code: iso for iso, codes in ISO639_1_TO_FLORES.items() for code in codes}
+
+
+def iso639_1(code: str) -> str | None:
+    """The ISO 639-1 code of a FLORES-200 code (what sentence splitters and LID libraries use), if it has one."""
+    return _FLORES_TO_ISO639_1.get(code)
+
+
+def written_without_spaces(code: str) -> bool:
+    """Chinese, Japanese, Thai...: no spaces between words or sentences, so texts are compared by character."""
+    return script_of(code) in NO_SPACE_SCRIPTS
+
+
+def sentence_joiner(code: str) -> str:
+    """What joins two consecutive sentences of a text in language `code`: a space, or nothing."""
+    return "" if written_without_spaces(code) else " "
+
+
 def script_of(code: str) -> str:
     """The ISO 15924 part of a FLORES-200 code: `kor_Hang` -> `Hang`."""
     return code.split("_", 1)[1]

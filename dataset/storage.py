@@ -1,4 +1,4 @@
-"""Stage 5: store documents, aligned segments and run provenance as a Hugging Face dataset.
+"""Storage: documents, aligned segments and run provenance as a Hugging Face dataset.
 
 Writes go to a temporary sibling folder which is renamed into place, so a crash never leaves a
 half-written dataset where the last good one was."""
@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,11 +13,12 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_from_disk
 
-from seedmt.translate.errors import OutputBusyError, OutputError, output_error
-from seedmt.translate.languages import NO_SPACE_SCRIPTS, script_of
-from seedmt.translate.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
+from seedmt.core.errors import OutputBusyError, OutputError, output_error
+from seedmt.core.files import staged_folder
+from seedmt.core.languages import written_without_spaces
+from seedmt.dataset.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
                                      segments_features, similarity_column, target_column)
-from seedmt.translate.segment import Segment, separators
+from seedmt.text.segment import Segment, separators
 
 
 @dataclass
@@ -46,7 +45,7 @@ def join_translations(doc: TranslatedDocument, target: str) -> str:
     """Full-document translation: segment translations joined with the source's own separators, except
     that spaces between sentences are dropped for targets written without them (Chinese, Japanese...)."""
     seps = separators(doc.text, [(s.start, s.end) for s in doc.segments])
-    drop_spaces = script_of(target) in NO_SPACE_SCRIPTS and target != doc.source_lang
+    drop_spaces = written_without_spaces(target) and target != doc.source_lang
     if drop_spaces:
         seps = [sep if "\n" in sep else "" for sep in seps]
     return "".join(sep + text for sep, text in zip(seps, doc.translations[target])) + seps[-1]
@@ -123,49 +122,6 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             except OSError:
                 pass
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def make_staging_folder(target: Path) -> Path:
-    """An empty sibling of `target` to write into, with the permissions a plain mkdir gives (mkdtemp's are
-    0700, and the folder keeps them once renamed into place)."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(staging, 0o777 & ~current_umask())
-    return staging
-
-
-def replace_folder(staging: Path, target: Path) -> None:
-    """Swap a fully written `staging` folder in for `target` (renames on the same filesystem)."""
-    if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, retired)
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, target)
-
-
-@contextmanager
-def staged_folder(target: Path, what: str) -> Iterator[Path]:
-    """An empty sibling of `target` to write into: once the block finishes it replaces `target`; on any
-    failure it is removed and `target` stays as it was. OS errors become one OutputError naming `what`."""
-    target = Path(target).resolve()
-    staging = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_staging_folder(target)
-        yield staging
-        replace_folder(staging, target)
-    except OSError as err:
-        raise output_error(what, target, err) from None
-    finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:

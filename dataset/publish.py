@@ -1,7 +1,7 @@
 """Publish a translated dataset: the Hugging Face Hub layout (parquet per config + dataset card), TMX 1.4
 for translators' tools, and Moses-style parallel text per direction for MT tooling.
 
-    from seedmt.translate.publish import export_for_hub
+    from seedmt.dataset.publish import export_for_hub
     export_for_hub(Path("out/translations"), Path("out/export"))
     datasets.load_dataset("out/export", "segments")
 
@@ -14,12 +14,12 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from seedmt.translate.dataset import load_translations, staged_folder
-from seedmt.translate.errors import SeedMTError
-from seedmt.translate.languages import ISO639_1_TO_FLORES
-from seedmt.translate.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
+from seedmt.core.files import staged_folder
+from seedmt.dataset.storage import load_translations
+from seedmt.core.errors import SeedMTError
+from seedmt.core.languages import iso639_1
+from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
 
-_FLORES_TO_ISO = {code: iso for iso, codes in ISO639_1_TO_FLORES.items() for code in codes}
 # Characters XML 1.0 forbids even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -27,7 +27,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def iso_language(flores_code: str) -> str:
     """ISO 639-1 where one exists (zh keeps its script: zh-Hans), else the FLORES-200 language part."""
     language, _, script = flores_code.partition("_")
-    iso = _FLORES_TO_ISO.get(flores_code, language)
+    iso = iso639_1(flores_code) or language
     return f"{iso}-{script}" if iso == "zh" else iso
 
 

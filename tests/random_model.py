@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from seedmt.translate.languages import FLORES200_CODES
+from seedmt.core.languages import FLORES200_CODES
 
 # facebook/nllb-200-distilled-600M's config.json, minus the vocabulary (set from the tokenizer).
 NLLB_600M_ARCHITECTURE = dict(

@@ -1,0 +1,51 @@
+"""What a link costs: the margin-normalised distance of its two sides' embeddings, and a length term
+(Gale & Church) for how far its length ratio is from the ratio of the two languages."""
+from __future__ import annotations
+
+import numpy as np
+
+from seedmt.align.margin import margin_distance
+from seedmt.align.overlaps import EmbeddedSide
+
+MAX_LENGTH_RATIO = 5.0  # characters, e.g. English against Chinese is about 3-4
+
+
+def link_distances(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """Distance of linking source run (i, a) with target runs (j, b) for every j in `js`."""
+    return margin_distance(tgt.runs[b][js] @ src.runs[a][i], src.background[a][i], tgt.background[b][js])
+
+
+def sentence_distances(src: EmbeddedSide, tgt: EmbeddedSide, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Distances of source sentences `rows` to every target sentence (one row each)."""
+    return margin_distance(src.runs[1][rows] @ tgt.runs[1].T, src.background[1][rows, None],
+                           tgt.background[1][None, :])
+
+
+def length_mismatch(src: EmbeddedSide, tgt: EmbeddedSide, ratio: float, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """|log| of how far the pair's length ratio is from the languages' `ratio` (0 when equal)."""
+    return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
+
+
+def length_ratio(src: EmbeddedSide, tgt: EmbeddedSide, anchor_distance: float) -> float:
+    """Target/source length ratio of the two languages, measured on confident 1-1 pairs.
+
+    Confident pairs are mutual nearest neighbours closer than `anchor_distance`; with fewer than 3 of them, the
+    ratio of the whole documents stands in, within what translation between any two scripts gives."""
+    nearest_target = np.empty(src.n, dtype=np.int64)
+    nearest_distance = np.empty(src.n, dtype=np.float32)
+    column_best = np.full(tgt.n, np.inf, dtype=np.float32)
+    nearest_source = np.zeros(tgt.n, dtype=np.int64)
+    for start in range(0, src.n, 1024):  # row blocks: two 5,000-sentence documents never hold n x m distances
+        rows = np.arange(start, min(start + 1024, src.n))
+        distance = sentence_distances(src, tgt, rows)
+        nearest_target[rows] = distance.argmin(axis=1)
+        nearest_distance[rows] = distance.min(axis=1)
+        better = distance.min(axis=0) < column_best
+        column_best[better] = distance.min(axis=0)[better]
+        nearest_source[better] = rows[distance.argmin(axis=0)[better]]
+    anchors = [(i, int(j)) for i, j in enumerate(nearest_target)
+               if nearest_source[j] == i and nearest_distance[i] < anchor_distance]
+    if len(anchors) >= 3:
+        return float(np.median([(tgt.lengths[1][j] + 10) / (src.lengths[1][i] + 10) for i, j in anchors]))
+    ratio = (tgt.total_length + 1) / (src.total_length + 1)
+    return min(max(ratio, 1 / MAX_LENGTH_RATIO), MAX_LENGTH_RATIO)

@@ -1,0 +1,61 @@
+"""Documents in, links out: read a text and its translation, identify their languages, split them into
+sentences as `seedmt translate` does, and align them (the API behind `seedmt align`)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from seedmt.align.aligner import AlignSettings, Link, align_sentences
+from seedmt.align.embed import Embedder
+from seedmt.core.languages import sentence_joiner
+from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
+from seedmt.text.prepare import prepare_text
+
+# Sentence counts this far apart usually mean the wrong pair of files, or a partial translation.
+SUSPICIOUS_COUNT_RATIO = 4.0
+
+
+@dataclass
+class AlignedDocuments:
+    source_lang: str
+    target_lang: str
+    source: list[str]  # sentences
+    target: list[str]
+    links: list[Link]
+    warnings: list[str]
+
+    @property
+    def joiners(self) -> tuple[str, str]:
+        return sentence_joiner(self.source_lang), sentence_joiner(self.target_lang)
+
+    def jsonl(self) -> str:
+        return "".join(json.dumps(link.record(self.source, self.target, self.joiners), ensure_ascii=False) + "\n"
+                       for link in self.links)
+
+    def tsv(self) -> str:
+        """Two-column bitext of the linked pairs (unlinked sentences left out), one pair per line."""
+        def cell(text: str) -> str:
+            return " ".join(text.split())  # a tab or newline inside a sentence must not break the columns
+
+        rows = [link.record(self.source, self.target, self.joiners) for link in self.links
+                if link.source_indices and link.target_indices]
+        return "".join(f"{cell(r['source_text'])}\t{cell(r['target_text'])}\n" for r in rows)
+
+
+def align_documents(source_path, target_path, embedder: Embedder, *, source_lang: str | None = None,
+                    target_lang: str | None = None, presegmented: bool = False, lid: str = DEFAULT_IDENTIFIER,
+                    settings: AlignSettings | None = None) -> AlignedDocuments:
+    """Read two plain-text documents (a text and its translation), split them into sentences, align them.
+    Raises SeedMTError naming the file for a bad input, IdentifierConfigError for an unusable `lid`."""
+    check_identifier(lid)
+    source = prepare_text(source_path, source_lang, lid=lid, role="source", presegmented=presegmented)
+    target = prepare_text(target_path, target_lang, lid=lid, role="target", presegmented=presegmented)
+    warnings = []
+    counts = sorted((len(source.segments), len(target.segments)))
+    if counts[1] > SUSPICIOUS_COUNT_RATIO * max(counts[0], 1):
+        warnings.append(f"{source_path} has {len(source.segments)} sentences and {target_path} "
+                        f"{len(target.segments)}: most sentences will stay unlinked; check that the second file "
+                        "translates the first")
+    links = align_sentences(source.sentences, target.sentences, embedder,
+                            (sentence_joiner(source.lang), sentence_joiner(target.lang)), settings)
+    return AlignedDocuments(source.lang, target.lang, source.sentences, target.sentences, links, warnings)

@@ -1,0 +1,81 @@
+"""The aligner's dynamic programme: the least-cost monotonic path of links through a band of cells."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from seedmt.align.costs import length_mismatch, link_distances
+from seedmt.align.links import LINK_SHAPES, SKIPS, AlignSettings
+from seedmt.align.overlaps import EmbeddedSide
+
+
+class Band:
+    """Cells (i, j) the programme may visit: for each i, j in [lo[i], hi[i]]."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.lo, self.hi = lo, hi
+
+    @classmethod
+    def full(cls, n: int, m: int) -> Band:
+        return cls(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64))
+
+
+def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSettings,
+            length_ratio: float) -> list[tuple[int, int, int, int]]:
+    """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order."""
+    n, m = src.n, tgt.n
+    inf = np.inf
+    cost: list[np.ndarray] = []
+    move: list[np.ndarray] = []  # index into SHAPES_AND_SKIPS, -1 at the origin
+    shapes = LINK_SHAPES + SKIPS
+    for i in range(n + 1):
+        lo, hi = int(band.lo[i]), int(band.hi[i])
+        js = np.arange(lo, hi + 1)
+        row = np.full(len(js), inf)
+        back = np.full(len(js), -1, dtype=np.int8)
+        if i == 0:
+            row[js == 0] = 0.0
+        for index, (a, b) in enumerate(shapes):
+            if a == 0 or i - a < 0:
+                continue
+            prev_lo, prev_hi = int(band.lo[i - a]), int(band.hi[i - a])
+            # target start j - b must lie in the previous row's band and j - b >= 0
+            valid = (js - b >= max(prev_lo, 0)) & (js - b <= prev_hi)
+            if b > 0:
+                valid &= js - b + b <= m
+                valid &= js - b <= tgt.n - b
+            if not valid.any():
+                continue
+            starts = js[valid] - b
+            previous = cost[i - a][starts - prev_lo]
+            if b == 0:
+                candidate = previous + settings.skip_cost
+            else:
+                extra = (a + b - 2) * settings.shape_penalty
+                distance = link_distances(src, tgt, a, i - a, b, starts)
+                mismatch = (length_mismatch(src, tgt, length_ratio, a, i - a, b, starts)
+                            if settings.length_weight else 0.0)
+                candidate = previous + (distance + settings.length_weight * mismatch) * (a + b) / 2 + extra
+            better = candidate < row[valid]
+            positions = np.flatnonzero(valid)[better]
+            row[positions] = candidate[better]
+            back[positions] = index
+        # 0-1 moves stay in the row: row[j] = min(row[j], row[j-1] + skip), one pass left to right
+        skip_index = len(shapes) - 1
+        for k in range(1, len(js)):
+            candidate = row[k - 1] + settings.skip_cost
+            if candidate < row[k]:
+                row[k] = candidate
+                back[k] = skip_index
+        cost.append(row)
+        move.append(back)
+    if not math.isfinite(cost[n][m - int(band.lo[n])]):
+        raise RuntimeError("alignment band does not reach the end of both documents")
+    links: list[tuple[int, int, int, int]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        a, b = shapes[int(move[i][j - int(band.lo[i])])]
+        links.append((i - a, a, j - b, b))
+        i, j = i - a, j - b
+    return links[::-1]

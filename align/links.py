@@ -1,0 +1,39 @@
+"""What an alignment is made of: links between runs of sentences, and the settings that score them."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Link shapes the programme may use (source sentences, target sentences), and the two ways to leave one out.
+LINK_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    skip_cost: float = 0.55  # per unlinked sentence, in distance units (a random pair has distance 1)
+    shape_penalty: float = 0.2  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    length_weight: float = 0.2  # cost per unit of |log length ratio| off the languages' ratio (Gale-Church)
+    review_threshold: float = 0.2  # links scoring under this are marked needs_review
+    background_samples: int = 512  # sentences of the other side each candidate is compared with (all, if fewer)
+    centering_prior: float = 2.0  # the mean removed is shrunk by n / (n + this), n = the document's sentences
+    anchor_distance: float = 0.7  # mutual nearest neighbours closer than this measure the length ratio
+    full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
+    coarse_blocks: int = 400  # blocks per side in the coarse pass
+    band: int = 10  # sentences kept on either side of the coarse path
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Link:
+    source_indices: tuple[int, ...]
+    target_indices: tuple[int, ...]
+    score: float | None  # None for an unlinked sentence
+    needs_review: bool
+
+    def record(self, source: Sequence[str], target: Sequence[str], joiners: tuple[str, str]) -> dict:
+        """The JSONL line of `seedmt align`."""
+        return {"source_indices": list(self.source_indices), "target_indices": list(self.target_indices),
+                "source_text": joiners[0].join(source[i] for i in self.source_indices),
+                "target_text": joiners[1].join(target[j] for j in self.target_indices),
+                "score": self.score, "needs_review": self.needs_review}

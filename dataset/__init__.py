@@ -1,0 +1,1 @@
+"""seedmt.dataset: the translation dataset: its schema (declared once), storage on disk, and publishing."""

@@ -1,0 +1,87 @@
+"""`seedmt references import`: a document-level translation of a seed (the human translation it was made
+from, say) becomes segment-level references: the sentence aligner links the translation's sentences to the
+seed's segments, a segment the translator merged with its neighbour shares one reference (`joined_with`), a
+segment with no counterpart gets `skip`, and a provenance file says where it all came from."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from seedmt.align.aligner import AlignSettings, align_sentences
+from seedmt.core.clock import utc_now
+from seedmt.core.errors import SeedMTError
+from seedmt.core.files import write_text_atomically
+from seedmt.core.languages import sentence_joiner
+from seedmt.eval.references import REFERENCE_SUFFIX
+from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
+from seedmt.text.prepare import prepare_text
+
+
+def find_seed(seed: str, seeds_dir: Path) -> Path:
+    """A seed file path, or a document id looked up as `<seeds_dir>/<id>.txt`."""
+    path = Path(seed)
+    if path.is_file():
+        return path
+    candidate = Path(seeds_dir) / f"{seed}.txt"
+    if candidate.is_file():
+        return candidate
+    raise SeedMTError(f"no seed '{seed}': neither a file nor {candidate}")
+
+
+def reference_lines(segments, links, target_sentences: list[str], target: str, origin: str) -> list[dict]:
+    """One reference line per seed segment from alignment links (see the module docstring for the shapes)."""
+    lines: list[dict] = []
+    for link in links:
+        if not link.source_indices:
+            continue  # a translation sentence with no source segment has nothing to be a reference for
+        group = [segments[i] for i in link.source_indices]
+        if not link.target_indices:
+            lines += [{"segment_id": s.segment_id, "source": s.text,
+                       "skip": f"no counterpart in {origin} (sentence aligner)"} for s in group]
+            continue
+        text = sentence_joiner(target).join(target_sentences[j] for j in link.target_indices)
+        lines.append({"segment_id": group[0].segment_id, "source": group[0].text, "text": text,
+                      "score": link.score, "needs_review": link.needs_review})
+        lines += [{"segment_id": s.segment_id, "source": s.text, "joined_with": group[0].segment_id}
+                  for s in group[1:]]
+    return lines
+
+
+def import_reference(seed: str, translation: Path, target: str, references_dir: Path, embedder, *,
+                     seeds_dir: Path = Path("seeds"), source_lang: str | None = None, lid: str = DEFAULT_IDENTIFIER,
+                     force: bool = False) -> tuple[Path, dict]:
+    """Align a document-level translation of a seed to seedmt's segmentation of the seed and write it as
+    `references/<target>/<doc_id>.jsonl` (plus `<doc_id>.provenance.json`). Returns the file and provenance."""
+    seed_path = find_seed(seed, seeds_dir)
+    out = Path(references_dir) / target / f"{seed_path.stem}{REFERENCE_SUFFIX}"
+    if out.exists() and not force:
+        raise SeedMTError(f"{out} exists; pass --force to replace it")
+    check_identifier(lid)
+    seed_text = prepare_text(seed_path, source_lang, lid=lid, role="source")
+    document, language, segments = seed_text.document, seed_text.lang, seed_text.segments
+    translated = prepare_text(translation, target, lid=lid, role="target")
+    target, target_sentences = translated.lang, translated.sentences
+    settings = AlignSettings()
+    links = align_sentences([s.text for s in segments], target_sentences, embedder,
+                            (sentence_joiner(language), sentence_joiner(target)), settings)
+    lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
+    scored = [line["score"] for line in lines if line.get("score") is not None]
+    provenance = {
+        "doc_id": document.doc_id, "target": target, "translation_file": str(translation),
+        "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
+        "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
+        "aligner": f"seedmt.align.aligner {json.dumps(settings.__dict__, sort_keys=True)}",
+        "embedder": getattr(embedder, "name", type(embedder).__name__),
+        "imported_at": utc_now(),
+        "segments": len(segments), "translation_sentences": len(target_sentences),
+        "with_reference": sum("text" in line for line in lines),
+        "joined": sum("joined_with" in line for line in lines),
+        "skipped": sum("skip" in line for line in lines),
+        "unlinked_translation_sentences": sum(len(link.target_indices) for link in links if not link.source_indices),
+        "needs_review": sum(bool(line.get("needs_review")) for line in lines),
+        "mean_score": round(sum(scored) / len(scored), 4) if scored else None,
+    }
+    write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2) + "\n")
+    return out, provenance
