@@ -15,22 +15,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SEEDS_DIR = REPO_ROOT / "seeds"
-EXPECTED_SEED_LANGS = {
-    "000_1a3a948149a5a5b3": "uig_Arab",
-    "001_3e2915cf1267708f": "kat_Geor",
-    "002_5be13cb78bb9960d": "kan_Knda",
-    "003_8e8481b4ceab6e39": "bel_Cyrl",
-    "004_673d402516499681": "kor_Hang",
-}
-# Small enough for a fast suite, large enough to exercise beam search and batching.
-TEST_DECODING_ARGS = ["--beam-size", "4", "--max-new-tokens", "12"]
-
-
-def seed_lines() -> list[str]:
-    return [line for path in sorted(SEEDS_DIR.glob("*.txt"))
-            for line in path.read_text(encoding="utf-8").splitlines()]
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, seed_lines  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seedmt.align.aligner import AlignSettings, _length_ratio, _Side, align_sentences
+from seedmt.align.aligner import AlignSettings, align_sentences
+from seedmt.align.costs import length_ratio
+from seedmt.align.overlaps import EmbeddedSide
+from seedmt.core.languages import sentence_joiner
 from seedmt.align.embed import load_embedder
-from tests.align_cases import ALL_CASES, build_case, joiner, link_pairs, scores
-from tests.conftest import EXPECTED_SEED_LANGS
+from tests.helpers import ALL_CASES, build_case, link_pairs, scores
+from tests.helpers import EXPECTED_SEED_LANGS
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +25,7 @@ def f1_by_case(embedder) -> dict[tuple[str, str], float]:
     for doc_id, target in ALL_CASES:
         case = build_case(doc_id, target)
         links = align_sentences(case.source, case.target_sentences, embedder,
-                                (joiner(case.source_lang), joiner(case.target)))
+                                (sentence_joiner(case.source_lang), sentence_joiner(case.target)))
         # every sentence of both sides is in exactly one link, in order
         assert sorted(i for link in links for i in link.source_indices) == list(range(len(case.source)))
         assert sorted(j for link in links for j in link.target_indices) == list(range(len(case.target_sentences)))
@@ -48,7 +51,7 @@ def test_the_passage_form_aligns_almost_as_well(embedder):
     for doc_id, target in ALL_CASES:
         case = build_case(doc_id, target)
         links = align_sentences(case.source, case.target_sentences, passage_form,
-                                (joiner(case.source_lang), joiner(case.target)))
+                                (sentence_joiner(case.source_lang), sentence_joiner(case.target)))
         f1.append(scores(link_pairs(links), case.gold)[2])
     assert min(f1) >= 0.94 and sum(f1) / len(f1) >= 0.975, f1
 
@@ -61,7 +64,7 @@ def test_each_distinct_text_is_embedded_once(embedder):
 
 
 def _align(embedder, source, target, target_lang="eng_Latn"):
-    return align_sentences(source, target, embedder, (" ", joiner(target_lang)))
+    return align_sentences(source, target, embedder, (" ", sentence_joiner(target_lang)))
 
 
 def test_a_deleted_and_a_merged_sentence(embedder):
@@ -106,7 +109,7 @@ def test_two_translations_of_one_seed_align_to_each_other(embedder, doc_id):
     assert scores(link_pairs(links), gold)[2] >= 0.94
 
 
-def test_boilerplate_on_one_side_does_not_skew_the_length_ratio(embedder):
+def test_boilerplate_on_one_side_does_not_skew_thelength_ratio(embedder):
     """The languages' length ratio comes from confident pairs, not from whole documents: the Korean seed's 32
     lines of web-page boilerplate added to the Belarusian seed (40% of its text) leave it within 10% of the
     ratio of the true pairs (measured: equal, 1.03), where the whole documents say 0.60. Link F1 0.909: the
@@ -117,13 +120,13 @@ def test_boilerplate_on_one_side_does_not_skew_the_length_ratio(embedder):
     source = case.source + boilerplate
     settings = AlignSettings()
     rng = np.random.default_rng(0)
-    src = _Side(source, " ", embedder, settings.centering_prior)
-    tgt = _Side(case.target_sentences, " ", embedder, settings.centering_prior)
+    src = EmbeddedSide(source, " ", embedder, settings.centering_prior)
+    tgt = EmbeddedSide(case.target_sentences, " ", embedder, settings.centering_prior)
     src.set_background(tgt, settings.background_samples, rng)
     tgt.set_background(src, settings.background_samples, rng)
     true_ratio = np.median([(len(case.target_sentences[j]) + 10) / (len(source[i]) + 10) for i, j in case.gold])
     whole_documents = sum(map(len, case.target_sentences)) / sum(map(len, source))
-    assert abs(_length_ratio(src, tgt, settings.anchor_distance) / true_ratio - 1) < 0.1
+    assert abs(length_ratio(src, tgt, settings.anchor_distance) / true_ratio - 1) < 0.1
     assert abs(whole_documents / true_ratio - 1) > 0.2  # what the documents alone would have said
     links = align_sentences(source, case.target_sentences, embedder)
     assert scores(link_pairs(links), case.gold)[2] >= 0.9

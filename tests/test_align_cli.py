@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
-from tests.align_cases import build_case
-from tests.conftest import SEEDS_DIR
+from tests.helpers import build_case
+from tests.helpers import SEEDS_DIR
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 FIELDS = ["source_indices", "target_indices", "source_text", "target_text", "score", "needs_review"]

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from datasets import load_from_disk
 
-from tests.conftest import SEEDS_DIR
+from tests.helpers import SEEDS_DIR
 from seedmt.translate.backends import load_backend
 from seedmt.translate.backends.ct2 import target_vocabulary
 from seedmt.text.ingest import read_seed

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
+from tests.helpers import (EXPECTED_SEED_LANGS, REFERENCES, SEEDS_DIR, TARGETS, perturb, reference_texts,
+                           rewrite_translations)
 from seedmt.eval.resegment import join_segments, resegment
 from seedmt.eval.compare import compare
 from seedmt.eval.evaluate import evaluate, pair_dataset
@@ -16,45 +17,7 @@ from seedmt.eval.references import ReferenceFileError, load_references
 from seedmt.cli import main
 from seedmt.core.errors import SeedMTError
 
-REFERENCES = REPO_ROOT / "references"
-TARGETS = ("eng_Latn", "zho_Hans")
 CORE_METRICS = {"BLEU", "chrF2++", "chrF2", "TER"}
-
-
-def reference_texts() -> dict[tuple[str, str], str]:
-    """(segment_id, target) -> reference text, for every non-skipped reference line in references/."""
-    out = {}
-    for target in TARGETS:
-        for doc in load_references(REFERENCES, target).values():
-            for line in doc.lines:
-                if line.text is not None:
-                    out[(line.segment_id, target)] = line.text
-    return out
-
-
-def perturb(text: str, target: str) -> str:
-    """Drop every fourth word (characters for Chinese): a worse but related system."""
-    if target == "zho_Hans":
-        return "".join(c for i, c in enumerate(text) if i % 4 != 3)
-    return " ".join(w for i, w in enumerate(text.split()) if i % 4 != 3)
-
-
-def rewrite_translations(src: Path, dst: Path, translate) -> Path:
-    """Copy of a dataset whose segment translations are `translate(segment_id, target)`."""
-    from datasets import load_from_disk
-
-    dataset = load_from_disk(str(src))
-
-    def update(row):
-        translation = dict(row["translation"])
-        for target in TARGETS:
-            if target not in row["copied_targets"]:
-                translation[target] = translate(row["segment_id"], target)
-        return {"translation": translation}
-
-    dataset["segments"] = dataset["segments"].map(update)
-    dataset.save_to_disk(str(dst))
-    return dst
 
 
 @pytest.fixture(scope="module")

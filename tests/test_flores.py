@@ -18,8 +18,8 @@ from seedmt.cli import EXIT_OK, main
 from seedmt.translate.pipeline import TranslationJob, prepare_documents
 from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
 from seedmt.text.segment import reconstruct, segment_lines
-from tests.conftest import SEEDS_DIR, TEST_DECODING_ARGS
-from tests.test_eval import reference_texts
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import reference_texts
 
 SOURCES = ["kat_Geor", "kor_Hang", "bel_Cyrl"]
 SEED_OF = {"kat_Geor": "001_3e2915cf1267708f", "kor_Hang": "004_673d402516499681", "bel_Cyrl": "003_8e8481b4ceab6e39"}

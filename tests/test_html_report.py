@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from datasets import load_from_disk
 
-from tests.conftest import REPO_ROOT
-from tests.test_eval import reference_texts, rewrite_translations
+from tests.helpers import REPO_ROOT
+from tests.helpers import reference_texts, rewrite_translations
 from seedmt.cli import EXIT_OK, main
 
 REFERENCES = REPO_ROOT / "references"

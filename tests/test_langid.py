@@ -8,7 +8,7 @@ import pytest
 from seedmt.cli import EXIT_USAGE, main
 from seedmt.text.ingest import read_seed
 from seedmt.text.langid import LanguageUndecidedError, decide_language, detect_language
-from tests.conftest import EXPECTED_SEED_LANGS, SEEDS_DIR
+from tests.helpers import EXPECTED_SEED_LANGS, SEEDS_DIR
 
 CROATIAN = ("Vlada je u utorak predstavila novi proračun za sljedeću godinu. Ministar financija rekao je da će "
             "porezi ostati isti, a plaće u javnom sektoru porasti će za tri posto. Oporba je kritizirala prijedlog.")

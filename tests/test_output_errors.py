@@ -17,8 +17,8 @@ import pytest
 from datasets import DatasetDict
 
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
-from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
-from tests.test_reliability import tables
+from tests.helpers import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import tables
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 

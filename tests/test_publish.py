@@ -10,7 +10,7 @@ import pytest
 import yaml
 from datasets import load_dataset, load_from_disk
 
-from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT
+from tests.helpers import EXPECTED_SEED_LANGS, REPO_ROOT
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from seedmt.translate.quality import segment_flags
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,13 +16,13 @@ from pathlib import Path
 import pytest
 from datasets import load_from_disk
 
-from seedmt.translate.cache import INPUTS as CACHED_INPUTS
 from seedmt.cli import main
 from seedmt.translate.pipeline import TranslationJob, run_translation
+from seedmt.translate.engines import BackendSpec, BatchFailure, LocalEngine
 from seedmt.translate.ray_engine import RaySettings, TranslationWorker
-from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS
+from seedmt.dataset.schema import DOCUMENTS, RUNS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from tests.conftest import SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, tables
 
 ray = pytest.importorskip("ray")
 REPO = Path(__file__).resolve().parents[1]
@@ -37,21 +36,6 @@ def ray_cluster():
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 2**20)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
-
-
-def tables(out: Path) -> dict[str, list[dict]]:
-    dataset = load_from_disk(str(out))
-    return {name: dataset[name].to_list() for name in (DOCUMENTS, SEGMENTS)}
-
-
-def cached_inputs(cache: Path) -> int:
-    if not cache.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=1) as db:
-            return db.execute(f"SELECT COUNT(*) FROM {CACHED_INPUTS}").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def worker_pids() -> list[int]:
@@ -95,7 +79,7 @@ def test_a_killed_worker_is_replaced_and_the_tables_stay_identical(ray_cluster, 
     # One segment per batch: enough batches that the kill lands mid-run.
     job = TranslationJob(seeds_dir=SEEDS_DIR, out_dir=tmp_path / "translations", model=str(tiny_model),
                          decoding=DecodingSettings(beam_size=4, max_new_tokens=12), max_input_tokens=1024,
-                         batching=BatchingSettings(max_batch_size=1), engine="ray", ray=RaySettings(workers=2),
+                         batching=BatchingSettings(max_batch_size=1), engine=RaySettings(workers=2),
                          show_progress=False)
     outcome: dict = {}
     runner = threading.Thread(target=lambda: outcome.update(report=run_translation(job)))
@@ -104,7 +88,7 @@ def test_a_killed_worker_is_replaced_and_the_tables_stay_identical(ray_cluster, 
     deadline = time.monotonic() + 300
     while runner.is_alive() and killed is None and time.monotonic() < deadline:
         pids = worker_pids()
-        if pids and cached_inputs(job.resolved_cache_path()) >= 10:
+        if pids and cache_rows(job.resolved_cache_path()) >= 10:
             killed = pids[0]
             os.kill(killed, signal.SIGKILL)
         time.sleep(0.05)
@@ -124,17 +108,17 @@ def test_driver_killed_mid_run_resumes_with_only_the_missing_inputs(ray_cluster,
     cache = out.parent / "seedmt-cache.sqlite"
     driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
-    while driver.poll() is None and cached_inputs(cache) < 30 and time.monotonic() < deadline:
+    while driver.poll() is None and cache_rows(cache) < 30 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert driver.poll() is None, "the run finished before the driver could be killed"
     driver.send_signal(signal.SIGKILL)
     driver.wait()
-    done_before = cached_inputs(cache)
+    done_before = cache_rows(cache)
     assert not (out / "dataset_dict.json").exists()
 
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    total = cached_inputs(cache)
+    total = cache_rows(cache)
     assert done_before > 0
     assert f"({total - done_before} model inputs translated," in rerun.stdout
     assert tables(out) == tables(translated_dir)
@@ -156,8 +140,8 @@ def test_without_ray_the_engine_says_how_to_install_it(tiny_model, tmp_path):
 def test_worker_reports_a_failing_batch_instead_of_failing_the_run(tiny_model):
     from seedmt.translate.model_source import resolve_model
 
-    worker = TranslationWorker("transformers", resolve_model(str(tiny_model)), "cpu", "float32",
-                               BatchingSettings(), {"threads": 1})
+    worker = TranslationWorker(BackendSpec("transformers", resolve_model(str(tiny_model)), "cpu", "float32",
+                                           BatchingSettings(), {"threads": 1}))
     good = {"texts": ["გამარჯობა"], "src_langs": ["kat_Geor"], "tgt_lang": "eng_Latn",
             "decoding": DecodingSettings(max_new_tokens=4).as_dict()}
     bad = {**good, "tgt_lang": "xxx_Latn"}
@@ -167,45 +151,36 @@ def test_worker_reports_a_failing_batch_instead_of_failing_the_run(tiny_model):
     assert "xxx_Latn" in rows["error"][1] and rows["outputs"][1] == "null"
 
 
-class FailingForOneDocument:
-    """Fault injection: the real tiny-model backend, except that every batch holding a segment of the Korean
-    seed fails, the way the Ray engine reports a batch that failed on every attempt."""
-
-    name = "transformers"
+class FailingForOneDocument(LocalEngine):
+    """Fault injection: the real tiny-model backend in an engine whose every batch holding a segment of the
+    Korean seed fails, the way the Ray engine reports a batch that failed on every attempt."""
 
     def __init__(self, backend, failing_lang: str) -> None:
-        self.inner, self.failing_lang, self.failures = backend, failing_lang, []
-        self.model_source = backend.model_source
+        super().__init__(lambda: backend, backend.describe())
+        self.failing_lang = failing_lang
 
-    def describe(self) -> dict:
-        return self.inner.describe()
-
-    def count_tokens(self, segments, src_langs):
-        return self.inner.count_tokens(segments, src_langs)
-
-    def translate_segments(self, segments, src_langs, tgt_lang, settings, on_batch=None):
-        from seedmt.translate.ray_engine import BatchFailure
-
-        keep = [i for i, lang in enumerate(src_langs) if lang != self.failing_lang]
-        outputs = self.inner.translate_segments([segments[i] for i in keep], [src_langs[i] for i in keep],
-                                                tgt_lang, settings)
-        if on_batch:
-            on_batch(keep, outputs)
-        lost = [i for i in range(len(segments)) if i not in keep]
-        self.failures.append(BatchFailure([segments[i] for i in lost], [src_langs[i] for i in lost], tgt_lang,
-                                          "RayActorError: the worker died 3 times"))
-        return None
+    def translate(self, requests, settings):
+        failures = []
+        for request in requests:
+            keep = [i for i, lang in enumerate(request.src_langs) if lang != self.failing_lang]
+            outputs = self.backend.translate_segments([request.texts[i] for i in keep],
+                                                      [request.src_langs[i] for i in keep], request.tgt_lang, settings)
+            request.on_batch(keep, outputs)
+            lost = [i for i in range(len(request.texts)) if i not in keep]
+            failures.append(BatchFailure([request.texts[i] for i in lost], [request.src_langs[i] for i in lost],
+                                         request.tgt_lang, "RayActorError: the worker died 3 times"))
+        return failures
 
 
 def test_failed_batches_are_reported_with_segment_ids_and_the_rest_is_written(tiny_model, tmp_path, capsys):
     from seedmt.translate.backends import load_backend
     from seedmt.translate.model_source import resolve_model
 
-    backend = FailingForOneDocument(load_backend("transformers", resolve_model(str(tiny_model))), "kor_Hang")
+    engine = FailingForOneDocument(load_backend("transformers", resolve_model(str(tiny_model))), "kor_Hang")
     job = TranslationJob(seeds_dir=SEEDS_DIR, out_dir=tmp_path / "translations", model=str(tiny_model),
                          decoding=DecodingSettings(beam_size=4, max_new_tokens=12), max_input_tokens=1024,
                          similarity=False, show_progress=False)
-    report = run_translation(job, backend=backend)
+    report = run_translation(job, engine=engine)
     assert [p.path.name for p in report.problems] == ["004_673d402516499681.txt"]
     assert "004_673d402516499681:0000" in report.problems[0].problem
     assert "the worker died 3 times" in report.problems[0].problem

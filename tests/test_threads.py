@@ -22,7 +22,7 @@ from seedmt.dataset.schema import RUNS, SEGMENTS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from seedmt.translate.threads import (REGISTRY_ENV, available_cpus, cgroup_cpu_limit, fair_share, plan_layout,
                                       process_registry)
-from tests.conftest import SEEDS_DIR, TEST_DECODING_ARGS
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
 

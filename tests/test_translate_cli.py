@@ -10,8 +10,8 @@ import time
 import pytest
 from datasets import load_from_disk
 
-from tests.conftest import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
-from tests.reference_usage import ModelCardTranslator
+from tests.helpers import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
+from tests.helpers import ModelCardTranslator
 from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
 from seedmt.text.segment import segment_document
 

@@ -309,9 +309,11 @@ def inputs_digest(docs: list[TranslatedDocument]) -> str:
     return hashlib.sha256("|".join(f"{d.doc_id}:{d.sha256}:{d.source_lang}" for d in docs).encode()).hexdigest()
 
 
-def run_translation(job: TranslationJob, backend: TranslationBackend | None = None) -> RunReport:
-    """Translate `job.seeds_dir` into `job.out_dir`. `backend`: an already loaded backend to translate with in
-    this process, instead of the one the job describes. Raises SettingsError for options that cannot work."""
+def run_translation(job: TranslationJob, backend: TranslationBackend | None = None, *,
+                    engine: TranslationEngine | None = None) -> RunReport:
+    """Translate `job.seeds_dir` into `job.out_dir`. Instead of the engine and backend the job describes, a
+    caller may pass a `backend` already loaded (it translates in this process) or an `engine` of its own.
+    Raises SettingsError for options that cannot work."""
     job.check()
     started, clock = utc_now(), time.perf_counter()
     docs, problems = prepare_documents(job)
@@ -319,8 +321,9 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
         return RunReport(None, [], problems, None, time.perf_counter() - clock)
     check_writable(job.out_dir)
     with output_lock(job.out_dir):
-        engine = (LocalEngine.around(backend) if backend is not None
-                  else job.engine.build(job.backend_spec(resolve_model(job.model, job.revision))))
+        if engine is None:
+            engine = (LocalEngine.around(backend) if backend is not None
+                      else job.engine.build(job.backend_spec(resolve_model(job.model, job.revision))))
         cache = SegmentCache(job.resolved_cache_path()) if job.use_cache else None
         disable = None if job.show_progress is None else not job.show_progress
         system = system_key(engine.planned(), {**job.decoding.as_dict(), "max_input_tokens": job.max_input_tokens})

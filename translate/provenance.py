@@ -39,10 +39,6 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
         f"lp:{decoding.length_penalty}",
         f"tgt:{'+'.join(targets)}",
     ]
-    if decoding.min_new_tokens:
-        parts.append(f"minnew:{decoding.min_new_tokens}")
-    if decoding.forced_length_ratio:
-        parts.append(f"forcedlength:{decoding.forced_length_ratio}")
     if decoding.no_repeat_ngram_size:
         parts.append(f"norepeat:{decoding.no_repeat_ngram_size}")
     if backend_info.get("backend") == "ct2":

@@ -1,7 +1,6 @@
 """Decoding and batching settings shared by every backend; stored verbatim in the run provenance."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
 
 
@@ -11,23 +10,10 @@ class DecodingSettings:
 
     beam_size: int = 4
     max_new_tokens: int = 200
-    # Forces a minimum output length; only the speed benchmark uses it (random weights never stop).
-    min_new_tokens: int = 0
-    # Benchmarks only (random weights never stop): every batch decodes exactly ceil(ratio x its longest source)
-    # tokens, what a batch of real translations of that length costs. 0 = off.
-    forced_length_ratio: float = 0.0
     length_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
     # CTranslate2 only: beam search keeps going until beam_size * patience hypotheses finished.
     patience: float = 1.0
-
-    def for_batch(self, longest_source: int) -> "DecodingSettings":
-        """Settings for one batch whose longest source has `longest_source` tokens (tag and </s> included)."""
-        if not self.forced_length_ratio:
-            return self
-        # +1: the target language tag is the first generated token in both backends.
-        forced = math.ceil(self.forced_length_ratio * max(1, longest_source - 2)) + 1
-        return replace(self, max_new_tokens=forced, min_new_tokens=forced)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from seedmt.core.errors import SettingsError
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
@@ -48,17 +49,22 @@ def load_backend(
     batching: BatchingSettings | None = None,
     **options,
 ) -> TranslationBackend:
-    batching = batching or BatchingSettings()
+    return backend_class(name)(model, device=device, compute_type=compute_type,
+                               batching=batching or BatchingSettings(), **options)
+
+
+def backend_class(name: str) -> type:
+    """The class behind a backend name; every one takes (model, *, device, compute_type, batching, threads,
+    inter_threads, backend-specific options)."""
     if name == "transformers":
         from seedmt.translate.backends.hf import TransformersBackend
 
-        return TransformersBackend(model, device=device, dtype=compute_type, batching=batching,
-                                   threads=options.get("threads", 0), inter_threads=options.get("inter_threads", 0))
+        return TransformersBackend
     if name == "ct2":
         from seedmt.translate.backends.ct2 import CTranslate2Backend
 
-        return CTranslate2Backend(model, device=device, compute_type=compute_type, batching=batching, **options)
-    raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")
+        return CTranslate2Backend
+    raise SettingsError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")
 
 
 def planned_description(name: str, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
@@ -78,4 +84,4 @@ def planned_description(name: str, model: ResolvedModel, *, device: str = "auto"
         return {"backend": name, "device": resolved,
                 "compute_type": default_compute_type(resolved) if compute_type == "auto" else compute_type,
                 "trim_vocabulary": bool(options.get("trim_vocabulary")), **model.as_dict()}
-    raise ValueError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")
+    raise SettingsError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")

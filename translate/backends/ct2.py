@@ -194,19 +194,22 @@ class CTranslate2Backend:
         translator = self._translator(tgt_lang)
 
         def submit_batch(batch: list[int]):
-            batch_settings = settings.for_batch(max(len(source_tokens[i]) for i in batch))
-            pending = translator.translate_batch(
-                [source_tokens[i] for i in batch], target_prefix=[[tgt_lang]] * len(batch), asynchronous=True,
-                beam_size=settings.beam_size, patience=settings.patience,
-                length_penalty=settings.length_penalty, no_repeat_ngram_size=settings.no_repeat_ngram_size,
-                # The target-language prefix counts as the first generated token, as in transformers.
-                max_decoding_length=batch_settings.max_new_tokens,
-                min_decoding_length=max(1, batch_settings.min_new_tokens), use_vmap=self.trim_vocabulary)
+            batch_tokens = [source_tokens[i] for i in batch]
+            pending = translator.translate_batch(batch_tokens, target_prefix=[[tgt_lang]] * len(batch),
+                                                 asynchronous=True, **self.decoding_options(settings, batch_tokens))
             return lambda: [self._decode(result.result().hypotheses[0], tgt_lang) for result in pending]
 
         with process_registry().translating():
             return run_in_flight([len(t) for t in source_tokens], self.batching.max_batch_tokens,
                                  self.batching.max_batch_size, submit_batch, self.layout.inter_threads, on_batch)
+
+    def decoding_options(self, settings: DecodingSettings, batch_tokens: list[list[str]]) -> dict:
+        """`translate_batch()` keyword arguments for one batch (a subclass may adapt them to the batch)."""
+        return {"beam_size": settings.beam_size, "patience": settings.patience,
+                "length_penalty": settings.length_penalty, "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+                # The target-language prefix counts as the first generated token, as in transformers.
+                "max_decoding_length": settings.max_new_tokens, "min_decoding_length": 1,
+                "use_vmap": self.trim_vocabulary}
 
     def _decode(self, tokens: list[str], tgt_lang: str) -> str:
         if tokens and tokens[0] == tgt_lang:

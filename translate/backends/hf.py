@@ -37,7 +37,6 @@ def generation_kwargs(settings: DecodingSettings) -> dict:
     return {
         "num_beams": settings.beam_size,
         "max_new_tokens": settings.max_new_tokens,
-        "min_new_tokens": settings.min_new_tokens or None,
         "length_penalty": settings.length_penalty,
         "no_repeat_ngram_size": settings.no_repeat_ngram_size,
         "do_sample": False,
@@ -67,11 +66,11 @@ def load_seq2seq_model(model: ResolvedModel, device: str, dtype):
 class TransformersBackend:
     name = "transformers"
 
-    def __init__(self, model: ResolvedModel, *, device: str = "auto", dtype: str = "auto",
+    def __init__(self, model: ResolvedModel, *, device: str = "auto", compute_type: str = "auto",
                  batching: BatchingSettings | None = None, threads: int = 0, inter_threads: int = 0) -> None:
         self.model_source = model
         self.device = pick_device(device)
-        self.dtype = pick_dtype(dtype, self.device)
+        self.dtype = pick_dtype(compute_type, self.device)
         self.batching = (batching or BatchingSettings()).for_device(self.device)
         # Before the model loads: torch's thread pool must be sized before its first parallel work.
         self.layout = plan_layout(self.name, threads, inter_threads)
@@ -83,6 +82,10 @@ class TransformersBackend:
         return {"backend": self.name, "device": self.device, "compute_type": str(self.dtype).replace("torch.", ""),
                 "threads": self.layout.as_dict(), "batching": self.batching.as_dict(),
                 **self.model_source.as_dict()}
+
+    def generation_options(self, settings: DecodingSettings, batch_token_ids: list[list[int]]) -> dict:
+        """`generate()` keyword arguments for one batch (a subclass may adapt them to the batch)."""
+        return generation_kwargs(settings)
 
     def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
         return count_source_tokens(self.tokenizer, segments, src_langs)
@@ -96,7 +99,7 @@ class TransformersBackend:
         target_id = language_token_id(self.tokenizer, tgt_lang)
         token_ids = source_token_ids(self.tokenizer, segments, src_langs)
         def translate_batch(batch: list[int]) -> list[str]:
-            kwargs = generation_kwargs(settings.for_batch(max(len(token_ids[i]) for i in batch)))
+            kwargs = self.generation_options(settings, [token_ids[i] for i in batch])
             if self.layout.automatic:
                 set_torch_threads(fair_share())  # other seedmt runs may have started or ended since
             inputs = self.tokenizer.pad({"input_ids": [token_ids[i] for i in batch]}, return_tensors="pt")
