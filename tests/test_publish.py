@@ -12,6 +12,7 @@ from datasets import load_dataset, load_from_disk
 
 from tests.helpers import EXPECTED_SEED_LANGS, REPO_ROOT
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
+from seedmt.align.similarity import LOW_SIMILARITY
 from seedmt.translate.quality import segment_flags
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -125,7 +126,8 @@ def test_flags_are_stored_per_segment_and_counted_in_the_cli(tiny_model, tmp_pat
     assert rows.features["quality_flags"].feature.dtype == "string"
     flags = rows[0]["quality_flags"]
     assert "eng_Latn:length_ratio" in flags
-    assert flags == segment_flags(SOURCE, rows[0]["translation"]["eng_Latn"], "eng_Latn")
+    similarity = ["eng_Latn:low_similarity"] if rows[0]["similarity_eng_Latn"] < LOW_SIMILARITY else []
+    assert flags == segment_flags(SOURCE, rows[0]["translation"]["eng_Latn"], "eng_Latn") + similarity
     assert "flags: " + ", ".join(f"{flag} 1" for flag in sorted(flags)) in printed
 
 
