@@ -25,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build(size: int):
     sys.path.insert(0, str(ROOT))
-    from tests.align_cases import build_case
-    from tests.conftest import EXPECTED_SEED_LANGS
+    from tests.helpers import EXPECTED_SEED_LANGS, build_case
 
     cases = [build_case(doc_id, "eng_Latn") for doc_id in sorted(EXPECTED_SEED_LANGS)]
     source, target, gold = [], [], set()
@@ -44,7 +43,7 @@ def run_one(size: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from seedmt.align.aligner import align_sentences
     from seedmt.align.embed import load_embedder
-    from tests.align_cases import link_pairs, scores
+    from tests.helpers import link_pairs, scores
 
     source, target, gold = build(size)
     embedder = load_embedder()
@@ -68,9 +67,12 @@ def run_one(size: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--smoke", action="store_true", help="one 20-sentence pair (checks the script still runs)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "align-speed.json")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes = [20]
     if args.one:
         print(json.dumps(run_one(args.one)))
         return 0

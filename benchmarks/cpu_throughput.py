@@ -16,7 +16,7 @@ Parts:
   with one setting changed at a time (`JOB_VARIANTS`).
 
 Random weights never emit </s>: every batch decodes exactly ceil(1.1 x its longest source) tokens
-(`DecodingSettings.forced_length_ratio`), what a batch of real translations of that length costs. Every
+(benchmarks/common.py), what a batch of real translations of that length costs. Every
 measurement runs in its own process; peak RSS is that process's high-water mark (VmHWM). JSON goes to
 benchmarks/results/."""
 from __future__ import annotations
@@ -30,12 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from speed import peak_rss_mib  # noqa: E402 - this process's VmHWM, as every benchmark here reports it
-
-OUTPUT_LENGTH_RATIO = 1.1
+from common import (FORCED_LENGTH_BACKENDS, OUTPUT_LENGTH_RATIO, REPO, ForcedLengthLocal, build_model,  # noqa: E402
+                    evenly_spaced, machine, peak_rss_mib, seed_segments, write_report)
 PREVIOUS_DEFAULTS = {"threads": 2, "inter_threads": 1, "max_batch_size": 64, "mix_languages": False}
 CURRENT_DEFAULTS = {"threads": 0, "inter_threads": 0, "max_batch_size": 0, "mix_languages": True}
 # The whole job with one setting at a time moved away from the current defaults.
@@ -52,14 +48,11 @@ GRID = [  # (inter_threads, intra_threads, max_batch_size)
 
 
 def sample_segments(seeds: Path, count: int) -> list[tuple[str, str]]:
-    from speed import evenly_spaced, seed_segments
-
     return [(lang, text) for _, lang, text in evenly_spaced(seed_segments(seeds), count)]
 
 
 def run_sample(spec: dict) -> dict:
     """Translate the sample with one backend and layout; the backend's own batching and parallelism."""
-    from seedmt.translate.backends import load_backend
     from seedmt.translate.model_source import resolve_model
     from seedmt.translate.settings import BatchingSettings, DecodingSettings
     from seedmt.translate.threads import process_registry
@@ -72,10 +65,11 @@ def run_sample(spec: dict) -> dict:
     # Registered from before the model loads, as `run_translation` does.
     with process_registry().translating():
         clock = time.perf_counter()
-        backend = load_backend(spec["backend"], model, device="cpu", compute_type=spec["compute_type"],
-                               batching=BatchingSettings(max_batch_size=spec["max_batch_size"]), **options)
+        backend = FORCED_LENGTH_BACKENDS[spec["backend"]](
+            model, device="cpu", compute_type=spec["compute_type"],
+            batching=BatchingSettings(max_batch_size=spec["max_batch_size"]), **options)
         load_seconds = time.perf_counter() - clock
-        settings = DecodingSettings(beam_size=spec["beam_size"], forced_length_ratio=OUTPUT_LENGTH_RATIO)
+        settings = DecodingSettings(beam_size=spec["beam_size"])
         clock = time.perf_counter()
         outputs = backend.translate_segments([t for _, t in segments], [lang for lang, _ in segments],
                                              "eng_Latn", settings)
@@ -95,7 +89,7 @@ def run_job(spec: dict) -> dict:
         job = TranslationJob(
             seeds_dir=Path(spec["seeds"]), out_dir=Path(tmp) / "out", model=spec["model"], backend="ct2",
             device="cpu", compute_type="int8",
-            decoding=DecodingSettings(beam_size=spec["beam_size"], forced_length_ratio=OUTPUT_LENGTH_RATIO),
+            decoding=DecodingSettings(beam_size=spec["beam_size"]), engine=ForcedLengthLocal(),
             batching=BatchingSettings(max_batch_size=spec["max_batch_size"]), mix_languages=spec["mix_languages"],
             backend_options={"threads": spec["threads"], "inter_threads": spec["inter_threads"],
                              "cache_dir": Path(spec["ct2_cache"])},
@@ -161,9 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / ".work",
                         help="random-weight model and its CTranslate2 conversions (reused; see speed.py)")
     parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/cpu-throughput-<time>.json)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds, not minutes: the tiny test architecture, two grid layouts on 4 segments and "
+                             "the current job defaults (checks that the script still runs)")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    grid = GRID
+    if args.smoke:
+        args.parts, args.sample, args.jobs, grid = ["grid", "job"], 4, ["current"], GRID[:2]
 
     if args.run_one:
         spec = json.loads(args.run_one)
@@ -171,13 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(record), flush=True)
         return 0
 
-    from speed import build_model, machine
-
     from seedmt.translate.backends.ct2 import cached_conversion
     from seedmt.translate.model_source import resolve_model
 
-    model_dir, ct2_cache = args.work_dir / "nllb-600M-random", args.work_dir / "ct2"
-    build_model(model_dir, args.seeds)
+    model_dir, ct2_cache = build_model(args.work_dir, args.seeds, smoke=args.smoke), args.work_dir / "ct2"
     cached_conversion(resolve_model(str(model_dir)), "int8", ct2_cache)  # not part of any measurement
     base = {"seeds": str(args.seeds), "model": str(model_dir), "ct2_cache": str(ct2_cache),
             "beam_size": args.beam_size}
@@ -188,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if "grid" in args.parts:
         report["grid"] = [measure({**base, "kind": "sample", "backend": "ct2", "compute_type": "int8",
                                    "sample": args.sample, "threads": inter * intra, "inter_threads": inter,
-                                   "max_batch_size": size}, args.timeout) for inter, intra, size in GRID]
+                                   "max_batch_size": size}, args.timeout) for inter, intra, size in grid]
     if "concurrent" in args.parts:
         rows = []
         for backend, compute_type, threads in [("ct2", "int8", 0), ("transformers", "float32", 0),
@@ -204,12 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     if "job" in args.parts:
         report["job"] = [{"defaults": name, **measure({**base, "kind": "job", **JOB_VARIANTS[name]}, args.timeout)}
                          for name in args.jobs]
-    out = args.out or REPO / "benchmarks" / "results" / f"cpu-throughput-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+    write_report(args.out or REPO / "benchmarks" / "results" / f"cpu-throughput-{time.strftime('%Y%m%d-%H%M%S')}.json",
+                 report)
     return 0
 
 

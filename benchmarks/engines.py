@@ -22,10 +22,9 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
+from common import (OUTPUT_LENGTH_RATIO, REPO, ForcedLengthLocal, ForcedLengthRay, build_model,  # noqa: E402
+                    machine, write_report)
 
-OUTPUT_LENGTH_RATIO = 1.1
 CONFIGS = {"local": None, "ray-1": 1, "ray-2": 2}
 
 
@@ -72,7 +71,6 @@ class PeakSampler(threading.Thread):
 
 def run_one(spec: dict) -> dict:
     from seedmt.translate.pipeline import TranslationJob, run_translation
-    from seedmt.translate.ray_engine import RaySettings
     from seedmt.translate.settings import DecodingSettings
 
     sampler = PeakSampler(os.getpid())
@@ -83,6 +81,10 @@ def run_one(spec: dict) -> dict:
     if workers:
         import ray
 
+        import common
+
+        # Ray workers unpickle the forced-length backend spec; they need its module's code, not its path.
+        ray.cloudpickle.register_pickle_by_value(common)
         ray.init(num_cpus=spec["cpus"], num_gpus=spec["gpus"] or None, include_dashboard=False,
                  log_to_driver=False)
         startup = time.perf_counter() - clock
@@ -90,11 +92,10 @@ def run_one(spec: dict) -> dict:
         job = TranslationJob(
             seeds_dir=Path(spec["seeds"]), out_dir=Path(tmp) / "out", model=spec["model"], backend="ct2",
             device=spec["device"], compute_type=spec["compute_type"],
-            decoding=DecodingSettings(beam_size=4, forced_length_ratio=OUTPUT_LENGTH_RATIO),
+            decoding=DecodingSettings(beam_size=4),
             backend_options={"threads": 0 if workers else spec["threads"], "cache_dir": Path(spec["ct2_cache"])},
-            engine="ray" if workers else "local",
-            ray=RaySettings(workers=workers or 1, cpus_per_worker=spec["cpus_per_worker"],
-                            gpus_per_worker=spec["gpus_per_worker"]),
+            engine=ForcedLengthRay(workers=workers, cpus_per_worker=spec["cpus_per_worker"],
+                                   gpus_per_worker=spec["gpus_per_worker"]) if workers else ForcedLengthLocal(),
             use_cache=False, show_progress=False, similarity=False)
         report = run_translation(job)
         seconds = time.perf_counter() - clock
@@ -155,21 +156,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--driver-memory-copies", type=int, default=50,
                         help="copies of the seeds for the driver-memory measurement (default: %(default)s)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds, not minutes: the tiny test architecture, the local engine and one Ray worker "
+                             "(checks that the script still runs)")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.smoke:
+        args.configs, args.driver_memory_copies = ["local", "ray-1"], 2
     if args.run_one:
         print("RESULT " + json.dumps(run_one(json.loads(args.run_one))), flush=True)
         return 0
-
-    from speed import build_model, machine
 
     from seedmt.translate.backends.ct2 import cached_conversion
     from seedmt.translate.model_source import resolve_model
     from seedmt.translate.threads import available_cpus
 
-    model_dir, ct2_cache = args.work_dir / "nllb-600M-random", args.work_dir / "ct2"
-    build_model(model_dir, args.seeds)
+    model_dir, ct2_cache = build_model(args.work_dir, args.seeds, smoke=args.smoke), args.work_dir / "ct2"
     cached_conversion(resolve_model(str(model_dir)), args.compute_type, ct2_cache)
     cpus = available_cpus()
     results = []
@@ -193,10 +196,8 @@ def main(argv: list[str] | None = None) -> int:
               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "output_length": f"forced: ceil({OUTPUT_LENGTH_RATIO} x longest source in batch) tokens",
               "machine": {**machine(), "available_cpus": cpus}, "results": results, "driver_memory": memory}
-    out = args.out or REPO / "benchmarks" / "results" / f"engines-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write_report(args.out or REPO / "benchmarks" / "results" / f"engines-{time.strftime('%Y%m%d-%H%M%S')}.json",
+                 report)
     return 0
 
 

@@ -18,23 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import platform
-import resource
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from common import (OUTPUT_LENGTH_RATIO, REPO, build_model, evenly_spaced, forced_tokens, machine,  # noqa: E402
+                    peak_rss_mib, seed_segments, write_report)
 
 from seedmt.translate.batching import token_budget_batches  # noqa: E402
 from seedmt.translate.settings import BatchingSettings, DecodingSettings  # noqa: E402
-
-OUTPUT_LENGTH_RATIO = 1.1
 BASELINE = "hf-fp32-file-order"
 
 
@@ -66,36 +61,9 @@ DEFAULT_CONFIGS = [BASELINE, "ct2-int8-sorted", "ct2-int8-sorted-vocab64k", "ct2
 FILE_ORDER_BATCH = 16
 
 
-def seed_segments(seeds_dir: Path) -> list[tuple[str, str, str]]:
-    """(doc_id, source language, segment text) for every segment, in file order."""
-    from seedmt.translate.pipeline import TranslationJob, prepare_documents
-
-    docs, problems = prepare_documents(TranslationJob(seeds_dir=seeds_dir, out_dir=Path("unused")))
-    if problems:
-        raise SystemExit(f"seed problems: {problems}")
-    return [(d.doc_id, d.source_lang, s.text) for d in docs for s in d.segments]
-
-
-def evenly_spaced(items: list, count: int) -> list:
-    if count <= 0 or count >= len(items):
-        return items
-    step = len(items) / count
-    return [items[int(i * step)] for i in range(count)]
-
-
-def build_model(model_dir: Path, seeds_dir: Path) -> Path:
-    from tests.random_model import NLLB_600M_ARCHITECTURE, NLLB_600M_VOCAB_SIZE, build_random_nllb
-
-    if (model_dir / "model.safetensors").is_file():
-        return model_dir
-    lines = [text for _, _, text in seed_segments(seeds_dir)]
-    print(f"building the 600M architecture with random weights in {model_dir} ...", flush=True)
-    return build_random_nllb(model_dir, lines, spm_vocab_size=8000, architecture=NLLB_600M_ARCHITECTURE,
-                             model_vocab_size=NLLB_600M_VOCAB_SIZE)
-
-
 def load_backend_for(config: Config, model_dir: Path, ct2_cache: Path):
-    from seedmt.translate.backends import load_backend
+    from common import FORCED_LENGTH_BACKENDS
+
     from seedmt.translate.backends.ct2 import cached_conversion, vocabulary_map_view
     from seedmt.translate.model_source import resolve_model
 
@@ -103,8 +71,8 @@ def load_backend_for(config: Config, model_dir: Path, ct2_cache: Path):
     # A batch handed over by the benchmark is translated as one batch by the backend.
     batching = BatchingSettings(max_batch_tokens=1_000_000, max_batch_size=1_000)
     if config.backend == "transformers":
-        return load_backend("transformers", model, device="cpu", compute_type=config.compute_type,
-                            batching=batching), {}
+        return FORCED_LENGTH_BACKENDS["transformers"](model, device="cpu", compute_type=config.compute_type,
+                                                      batching=batching), {}
     ct2_dir = cached_conversion(model, config.compute_type, ct2_cache)
     extra = {}
     if config.kept_vocabulary:
@@ -114,14 +82,15 @@ def load_backend_for(config: Config, model_dir: Path, ct2_cache: Path):
         ct2_dir = vocabulary_map_view(ct2_dir, f"vmap-first{config.kept_vocabulary}",
                                       lambda: vocabulary[: config.kept_vocabulary])
         extra["vocabulary_size"] = len(vocabulary)
-    backend = load_backend("ct2", model, device="cpu", compute_type=config.compute_type, batching=batching,
-                           ct2_dir=ct2_dir, trim_vocabulary=bool(config.kept_vocabulary))
+    backend = FORCED_LENGTH_BACKENDS["ct2"](model, device="cpu", compute_type=config.compute_type,
+                                            batching=batching, ct2_dir=ct2_dir,
+                                            trim_vocabulary=bool(config.kept_vocabulary))
     return backend, extra
 
 
 def plan_batches(lengths: list[int], config: Config) -> list[list[int]]:
     if config.sorted_batches:
-        defaults = BatchingSettings()
+        defaults = BatchingSettings().for_device("cpu")
         return token_budget_batches(lengths, defaults.max_batch_tokens, defaults.max_batch_size)
     return [list(range(i, min(i + FILE_ORDER_BATCH, len(lengths)))) for i in range(0, len(lengths), FILE_ORDER_BATCH)]
 
@@ -144,11 +113,10 @@ def run_config(config: Config, model_dir: Path, seeds_dir: Path, sentences: int,
         for lang, texts in by_language.items():
             # Content tokens only: the language tag and </s> are not part of the output length.
             lengths = [n - 2 for n in backend.count_tokens(texts, lang)]
+            settings = DecodingSettings(beam_size=beam_size)
             for batch in plan_batches(lengths, config):
-                forced = math.ceil(OUTPUT_LENGTH_RATIO * max(lengths[i] for i in batch))
-                # +1: the target language tag is the first generated token in both backends.
-                settings = DecodingSettings(beam_size=beam_size, max_new_tokens=forced + 1,
-                                            min_new_tokens=forced + 1)
+                # The backend decodes exactly this many tokens, the language tag first (benchmarks/common.py).
+                forced = forced_tokens(max(lengths[i] for i in batch) + 2) - 1
                 outputs = backend.translate_segments([texts[i] for i in batch], lang, target, settings)
                 assert len(outputs) == len(batch)
                 output_tokens += forced * len(batch)
@@ -168,29 +136,6 @@ def run_config(config: Config, model_dir: Path, seeds_dir: Path, sentences: int,
     }
 
 
-def peak_rss_mib() -> float:
-    """This process's own high-water RSS. Not getrusage: after fork/vfork + exec its ru_maxrss starts from
-    the parent's peak, so a child would report at least what the parent once used."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def machine() -> dict:
-    import ctranslate2
-    import torch
-    import transformers
-
-    flags = ""
-    if Path("/proc/cpuinfo").is_file():
-        info = Path("/proc/cpuinfo").read_text()
-        flags = " ".join(f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f" {f}" in info)
-    return {"cpu_count": os.cpu_count(), "cpu_flags": flags, "platform": platform.platform(),
-            "python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "transformers": transformers.__version__, "ctranslate2": ctranslate2.__version__}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS, choices=list(CONFIGS),
@@ -204,10 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / ".work",
                         help="random-weight model and its CTranslate2 conversions (about 4 GB; reused)")
     parser.add_argument("--out", type=Path, help="JSON file (default: benchmarks/results/speed-<time>.json)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds, not minutes: the tiny test architecture, 4 sentences, three configurations "
+                             "(checks that the script still runs; the figures mean nothing)")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)  # child process: one configuration
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    model_dir, ct2_cache = args.work_dir / "nllb-600M-random", args.work_dir / "ct2"
+    if args.smoke:
+        args.configs, args.sentences = [BASELINE, "ct2-int8-sorted", "ct2-int8-sorted-vocab16k"], 4
+    model_dir = build_model(args.work_dir, args.seeds, smoke=args.smoke)
+    ct2_cache = args.work_dir / "ct2"
 
     if args.run_one:
         config = CONFIGS[args.run_one]
@@ -216,7 +167,6 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(record), flush=True)
         return 0
 
-    build_model(model_dir, args.seeds)
     names = [BASELINE] + [n for n in args.configs if n != BASELINE]
     for quantization in sorted({CONFIGS[n].compute_type for n in names if CONFIGS[n].backend == "ct2"}):
         # Converted here, once, so no configuration's time or peak RSS includes the conversion.
@@ -230,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}] running ...", flush=True)
         command = [sys.executable, __file__, "--run-one", name, "--sentences", str(args.sentences),
                    "--target", args.target, "--beam-size", str(args.beam_size), "--seeds", str(args.seeds),
-                   "--work-dir", str(args.work_dir)]
+                   "--work-dir", str(args.work_dir)] + (["--smoke"] if args.smoke else [])
         proc = subprocess.run(command, capture_output=True, text=True)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
         if proc.returncode != 0 or not lines:
@@ -248,12 +198,8 @@ def main(argv: list[str] | None = None) -> int:
               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "output_length": f"forced: ceil({OUTPUT_LENGTH_RATIO} x longest source in batch) tokens",
               "baseline": BASELINE, "machine": machine(), "results": results}
-    out = args.out or REPO / "benchmarks" / "results" / f"speed-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+    write_report(args.out or REPO / "benchmarks" / "results" / f"speed-{time.strftime('%Y%m%d-%H%M%S')}.json",
+                 report)
     return 0
 
 

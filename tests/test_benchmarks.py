@@ -1,0 +1,75 @@
+"""Every benchmark script runs in its `--smoke` mode (tiny model, a few segments) and writes its JSON, so a
+change to the product that breaks a benchmark fails here instead of when someone next measures."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, SEEDS_DIR
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def work_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("benchmark-work")
+
+
+@pytest.fixture(scope="module")
+def one_seed(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("one-seed")
+    shutil.copy(SEEDS_DIR / "003_8e8481b4ceab6e39.txt", folder)
+    return folder
+
+
+def run_benchmark(script: str, *args: str) -> dict:
+    out = Path(args[args.index("--out") + 1])
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / script), "--smoke", *args],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_speed(work_dir, tmp_path):
+    report = run_benchmark("speed.py", "--work-dir", str(work_dir), "--out", str(tmp_path / "speed.json"))
+    configs = [r["config"] for r in report["results"]]
+    # ct2-int8-sorted crashed once when the batching defaults changed: it must stay in the smoke run.
+    assert configs == ["hf-fp32-file-order", "ct2-int8-sorted", "ct2-int8-sorted-vocab16k"]
+    for record in report["results"]:
+        assert record["segments"] == 4 and record["output_tokens"] > record["segments"]
+        assert record["seconds"] > 0 and record["peak_rss_mib"] > 0
+
+
+def test_cpu_throughput(work_dir, one_seed, tmp_path):
+    report = run_benchmark("cpu_throughput.py", "--work-dir", str(work_dir), "--seeds", str(one_seed),
+                           "--out", str(tmp_path / "cpu.json"))
+    assert [row["segments"] for row in report["grid"]] == [4, 4]
+    assert report["job"][0]["defaults"] == "current" and report["job"][0]["segments"] == 21
+
+
+def test_engines(work_dir, one_seed, tmp_path):
+    pytest.importorskip("ray")
+    report = run_benchmark("engines.py", "--work-dir", str(work_dir), "--seeds", str(one_seed),
+                           "--out", str(tmp_path / "engines.json"))
+    local, ray = report["results"]
+    assert local["engine"] == {"name": "local"} and ray["engine"]["name"] == "ray" and ray["engine"]["workers"] == 1
+    assert local["translated_inputs"] == ray["translated_inputs"] > 0
+
+
+def test_align_speed(tmp_path):
+    report = run_benchmark("align_speed.py", "--out", str(tmp_path / "align.json"))
+    (result,) = report["results"]
+    assert result["source_sentences"] >= 20 and result["f1"] > 0.9
+
+
+def test_langid_eval(tmp_path):
+    report = run_benchmark("langid_eval.py", "--out", str(tmp_path / "langid.json"))
+    assert len(report["locales"]) == 3
+    for result in report["results"]:
+        assert result["correct"] + result["undecided"] + result["wrong"] == result["documents"] == 3
