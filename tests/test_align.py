@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from seedmt.align.aligner import AlignSettings, align_sentences
+from seedmt.align.embed import CachingEmbedder
 from seedmt.align.costs import length_ratio
 from seedmt.align.overlaps import EmbeddedSide
 from seedmt.core.languages import sentence_joiner
@@ -56,11 +57,17 @@ def test_the_passage_form_aligns_almost_as_well(embedder):
     assert min(f1) >= 0.94 and sum(f1) / len(f1) >= 0.975, f1
 
 
-def test_each_distinct_text_is_embedded_once(embedder):
+def test_each_distinct_text_is_embedded_once():
+    """A fresh caching embedder over the real encoder: the first alignment embeds every distinct sentence and
+    run of 2-3 sentences once, a second alignment of the same pair embeds nothing."""
     case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
-    before = embedder.embedded
-    align_sentences(case.source, case.target_sentences, embedder)
-    assert embedder.embedded == before  # all of it was embedded by the fixture's run already
+    counting = CachingEmbedder(load_embedder().inner)
+    align_sentences(case.source, case.target_sentences, counting)
+    runs = [" ".join(side[i:i + k]) for side in (case.source, case.target_sentences)
+            for k in (1, 2, 3) for i in range(len(side) - k + 1)]
+    assert counting.embedded == len(set(runs))
+    align_sentences(case.source, case.target_sentences, counting)
+    assert counting.embedded == len(set(runs))
 
 
 def _align(embedder, source, target, target_lang="eng_Latn"):

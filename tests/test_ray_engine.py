@@ -24,6 +24,8 @@ from seedmt.dataset.schema import DOCUMENTS, RUNS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, tables
 
+pytestmark = pytest.mark.slow
+
 ray = pytest.importorskip("ray")
 REPO = Path(__file__).resolve().parents[1]
 COMMON = ["--max-input-tokens", "1024", *TEST_DECODING_ARGS]

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from datasets import load_from_disk
 
 from tests.helpers import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, tables
@@ -23,6 +24,7 @@ def translate_args(seeds: Path, model: Path, out: Path, *extra: str) -> list[str
     return ["translate", str(seeds), "--model", str(model), "--out", str(out), *COMMON_ARGS, *extra]
 
 
+@pytest.mark.slow
 def test_resume_after_kill_9_gives_the_uninterrupted_dataset(tiny_model, tmp_path):
     reference_out = tmp_path / "uninterrupted" / "translations"
     assert main(translate_args(SEEDS_DIR, tiny_model, reference_out, "--no-cache")) == EXIT_OK

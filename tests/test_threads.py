@@ -96,6 +96,7 @@ def _translating_child(registry: Path) -> subprocess.Popen:
     return child
 
 
+@pytest.mark.slow
 def test_concurrent_runs_share_the_cores_and_a_killed_run_frees_its_share(registry):
     assert fair_share(4) == 4
     first = _translating_child(registry)
@@ -147,6 +148,7 @@ def test_batches_in_flight_keep_input_order_and_report_in_submission_order():
     assert [i for batch in reported for i in batch] == sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["transformers", "ct2"])
 def test_cross_language_batches_translate_exactly_as_per_language_batches(tiny_model, tmp_path, backend):
     def run(mix: bool) -> list[dict]:
@@ -174,6 +176,7 @@ def test_runs_table_records_thread_layout_and_engine(translated_dir):
     assert json.loads(run["batching"])["max_batch_size"] > 0
 
 
+@pytest.mark.slow
 def test_two_concurrent_cli_runs_both_finish(tiny_model, tmp_path, registry):
     """Two `seedmt translate` processes at once: both complete with identical segments."""
     env = {**os.environ, REGISTRY_ENV: str(registry)}

@@ -10,8 +10,8 @@ import time
 import pytest
 from datasets import load_from_disk
 
-from tests.helpers import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR
-from tests.helpers import ModelCardTranslator
+from seedmt.translate.pipeline import _pieces_within_limit
+from tests.helpers import EXPECTED_SEED_LANGS, REPO_ROOT, SEEDS_DIR, ModelCardTranslator
 from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, target_column
 from seedmt.text.segment import segment_document
 
@@ -110,9 +110,13 @@ def test_over_long_inputs_are_translated_in_pieces(tiny_model, tmp_path):
     long_ones = [i for i, n in enumerate(backend.count_tokens([s.text for s in doc.segments], doc.source_lang))
                  if n > 24]
     assert long_ones
-    for i in long_ones:  # 4 new tokens per piece: several pieces give a longer output than one call can
-        single = backend.translate_segments([doc.segments[i].text], doc.source_lang, "eng_Latn", job.decoding)[0]
-        assert doc.translations["eng_Latn"][i] != single
+    for i in long_ones:
+        # The same cut as the pipeline's, each piece translated on its own, joined as English sentences are.
+        text = doc.segments[i].text
+        pieces = _pieces_within_limit(text, backend.count_tokens([text], doc.source_lang)[0], 24)
+        assert len(pieces) > 1
+        expected = backend.translate_segments(pieces, doc.source_lang, "eng_Latn", job.decoding)
+        assert doc.translations["eng_Latn"][i] == " ".join(expected)
 
 
 def test_seed_already_in_target_language_is_copied(tiny_model, tmp_path):
