@@ -85,6 +85,18 @@ def check_same_segments(systems: list[System]) -> None:
                               "same segmentation settings, with each checkpoint")
 
 
+def languages_that_differ(systems: list[System]) -> dict[str, dict[str, str]]:
+    """Documents whose source language the runs identified differently (one passed --source-lang, say):
+    doc_id -> {system name: its code}. Such a document sits in a different direction in each run."""
+    from seedmt.dataset.schema import DOCUMENTS
+    from seedmt.dataset.storage import load_translations
+
+    codes = [{row["doc_id"]: row["source_lang"] for row in load_translations(s.out_dir)[DOCUMENTS]}
+             for s in systems]
+    return {doc_id: {s.name: c[doc_id] for s, c in zip(systems, codes)}
+            for doc_id in sorted(codes[0]) if len({c.get(doc_id) for c in codes}) > 1}
+
+
 def _number(value) -> float | None:
     """sacrebleu returns numpy scalars; JSON wants plain floats."""
     return None if value is None else round(float(value), 4)
@@ -128,8 +140,13 @@ def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", sam
     systems = name_systems(out_dirs)
     check_same_segments(systems)
     paired, notes = [], []
+    differing = languages_that_differ(systems)
+    if differing:
+        notes.append("left out of the comparison, identified as different languages by the runs: " + "; ".join(
+            f"{doc_id} ({', '.join(f'{name} {code}' for name, code in codes.items())})"
+            for doc_id, codes in differing.items()))
     for system in systems:
-        directions, system_notes = pair_dataset(system.out_dir, references_dir, targets)
+        directions, system_notes = pair_dataset(system.out_dir, references_dir, targets, frozenset(differing))
         paired.append(directions)
         notes += [f"{system.name}: {n}" for n in system_notes]
     if spm_model is None:

@@ -34,8 +34,10 @@ class PairedSegments:
     source_lang: str
     target: str
     doc_ids: list[str] = field(default_factory=list)
-    # segment id, "<id>+<id>" for segments sharing one reference, or "<doc_id>#<n>" for re-segmented units
+    # segment id, "<id>+<id>" for segments sharing one reference, or "<doc_id>#<n>" for re-segmented units;
+    # a label for people: a document id may itself contain "+", so code reads `unit_segments` instead
     unit_ids: list[str] = field(default_factory=list)
+    unit_segments: list[tuple[str, ...]] = field(default_factory=list)  # the segment ids behind each unit
     hypotheses: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     skipped_segments: int = 0
@@ -44,6 +46,7 @@ class PairedSegments:
     def extend(self, other: PairedSegments) -> None:
         self.doc_ids += other.doc_ids
         self.unit_ids += other.unit_ids
+        self.unit_segments += other.unit_segments
         self.hypotheses += other.hypotheses
         self.references += other.references
         self.skipped_segments += other.skipped_segments
@@ -77,6 +80,7 @@ def pair_document(rows: list[dict], reference: DocumentReference, target: str) -
             group = [line.segment_id, *members[line.segment_id]]
             paired.doc_ids.append(doc_id)
             paired.unit_ids.append("+".join(group))
+            paired.unit_segments.append(tuple(group))
             paired.hypotheses.append(hypotheses[line.segment_id] if len(group) == 1 else
                                      join_segments([hypotheses[s] for s in group], target))
             paired.references.append(line.text)
@@ -88,15 +92,17 @@ def pair_document(rows: list[dict], reference: DocumentReference, target: str) -
     pieces = resegment(join_segments([hypotheses[r["segment_id"]] for r in rows], target), units, target)
     paired.doc_ids += [doc_id] * len(units)
     paired.unit_ids += [f"{doc_id}#{n}" for n in range(len(units))]
+    paired.unit_segments += [()] * len(units)  # re-segmented units follow no dataset segment
     paired.hypotheses += pieces
     paired.references += units
     paired.resegmented_documents.append(doc_id)
     return paired
 
 
-def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None = None
-                 ) -> tuple[dict[tuple[str, str], PairedSegments], list[str]]:
-    """Paired segments per direction, and notes on what was left out (and why)."""
+def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None = None,
+                 leave_out: frozenset[str] = frozenset()) -> tuple[dict[tuple[str, str], PairedSegments], list[str]]:
+    """Paired segments per direction, and notes on what was left out (and why). Documents in `leave_out` are
+    not paired (the caller says why)."""
     dataset = load_translations(out_dir)
     run_targets = list(dataset[RUNS][0]["targets"])
     available = reference_targets(references_dir) if Path(references_dir).is_dir() else []
@@ -111,6 +117,8 @@ def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None 
             raise SeedMTError(f"{out_dir} holds no translations into {target} (targets: {', '.join(run_targets)})")
         references = load_references(references_dir, target)
         for doc_id, rows in _document_rows(dataset[SEGMENTS]).items():
+            if doc_id in leave_out:
+                continue
             if target in rows[0]["copied_targets"]:
                 notes.append(f"{doc_id} -> {target}: not scored, the seed is already in {target} (copied)")
                 continue

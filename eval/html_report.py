@@ -127,9 +127,9 @@ def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dic
     directions, notes = pair_dataset(out_dir, references_dir)
     per_segment, per_doc = {}, defaultdict(dict)
     for (_, target), paired in directions.items():
-        for unit, hyp, ref, chrf in zip(paired.unit_ids, paired.hypotheses, paired.references,
-                                        segment_chrf(paired.hypotheses, paired.references)):
-            for segment_id in unit.split("+"):  # segments sharing one reference show it on each row
+        for members, ref, chrf in zip(paired.unit_segments, paired.references,
+                                      segment_chrf(paired.hypotheses, paired.references)):
+            for segment_id in members:  # segments sharing one reference show it on each row
                 per_segment[(segment_id, target)] = (ref, chrf)
         for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
             per_doc[doc_id][target] = scores["chrF2++"]

@@ -282,3 +282,49 @@ def _translations_of(out_dir: Path):
 
     rows = {r["segment_id"]: r["translation"] for r in load_from_disk(str(out_dir))["segments"]}
     return lambda sid, target: rows[sid][target]
+
+
+def test_compare_leaves_out_documents_whose_language_the_runs_identified_differently(tiny_model, tmp_path):
+    """One run took the Kannada seed as Telugu (`--source-lang`): its segments sit in another direction. The
+    comparison says which document differs and compares the rest."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for doc_id in ("001_3e2915cf1267708f", "002_5be13cb78bb9960d"):
+        (seeds / f"{doc_id}.txt").write_text((SEEDS_DIR / f"{doc_id}.txt").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    common = ["--model", str(tiny_model), "--no-similarity", "--cache", str(tmp_path / "cache.sqlite"),
+              "--beam-size", "1", "--max-new-tokens", "4"]
+    assert main(["translate", str(seeds), "--out", str(tmp_path / "a"), *common]) == 0
+    assert main(["translate", str(seeds), "--out", str(tmp_path / "b"), *common,
+                 "--source-lang", "002_5be13cb78bb9960d=tel_Telu"]) == 0
+    report = compare([tmp_path / "a", tmp_path / "b"], REFERENCES, samples=10)
+    assert any("002_5be13cb78bb9960d (a kan_Knda, b tel_Telu)" in note for note in report["notes"])
+    directions = {(block["source_lang"], block["target"]) for block in report["directions"]}
+    assert directions == {("kat_Geor", "eng_Latn"), ("kat_Geor", "zho_Hans"), ("*", "eng_Latn"), ("*", "zho_Hans")}
+    for block in report["directions"]:
+        assert block["segments"] == len([line for line in load_references(REFERENCES, block["target"])
+                                         ["001_3e2915cf1267708f"].lines if line.text is not None])
+
+
+def test_report_shows_shared_references_for_a_document_id_with_a_plus(tiny_model, tmp_path):
+    """Segments sharing one reference (joined_with) each show it, even when the document id holds a '+'."""
+    from seedmt.eval.html_report import _segment_references
+
+    seeds, references = tmp_path / "seeds", tmp_path / "references" / "eng_Latn"
+    seeds.mkdir()
+    references.mkdir(parents=True)
+    text = (SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8")
+    (seeds / "news+photo.txt").write_text(text, encoding="utf-8")
+    assert main(["translate", str(seeds), "--out", str(tmp_path / "out"), "--model", str(tiny_model),
+                 "--targets", "eng_Latn", "--no-similarity", "--beam-size", "1", "--max-new-tokens", "4"]) == 0
+    original = load_references(REFERENCES, "eng_Latn")["003_8e8481b4ceab6e39"].lines
+    lines = [{"segment_id": line.segment_id.replace("003_8e8481b4ceab6e39", "news+photo"), "text": line.text}
+             for line in original]
+    lines[1] = {"segment_id": lines[1]["segment_id"], "joined_with": lines[0]["segment_id"]}
+    (references / "news+photo.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines),
+                                                 encoding="utf-8")
+    per_segment, _, _ = _segment_references(tmp_path / "out", tmp_path / "references")
+    first = per_segment[("news+photo:0000", "eng_Latn")]
+    assert first[0] == original[0].text
+    assert per_segment[("news+photo:0001", "eng_Latn")] == first
+    assert per_segment[("news+photo:0002", "eng_Latn")][0] == original[2].text
