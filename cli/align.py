@@ -45,6 +45,9 @@ def add_parsers(sub) -> None:
     im.add_argument("--references", type=Path, default=Path("references"),
                     help="references folder (default: %(default)s)")
     im.add_argument("--force", action="store_true", help="replace an existing reference file")
+    im.add_argument("--lid", default="heliport", metavar="IDENTIFIER",
+                    help="identifies the seed's language when neither --source-lang nor a .lang file gives it; "
+                         "as for translate (default: %(default)s)")
     _add_embedder_option(im)
     im.set_defaults(handler=run_references_import)
 
@@ -81,7 +84,8 @@ def run_references_import(args) -> int:
     from seedmt.align.embed import load_embedder
 
     out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(args.embedder),
-                                 seeds_dir=args.seeds, source_lang=args.source_lang, force=args.force)
+                                 seeds_dir=args.seeds, source_lang=args.source_lang, lid=args.lid,
+                                 force=args.force)
     print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "
           f"{info['joined']} sharing one, {info['skipped']} skipped, {info['needs_review']} marked needs_review "
           f"(mean score {info['mean_score']})")

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from seedmt.cli import EXIT_FATAL, EXIT_OK, main
-from tests.helpers import build_case
-from tests.helpers import SEEDS_DIR
+from seedmt.cli import EXIT_FATAL, EXIT_OK, EXIT_USAGE, main
+from tests.helpers import SEEDS_DIR, build_case
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 FIELDS = ["source_indices", "target_indices", "source_text", "target_text", "score", "needs_review"]
@@ -88,3 +87,18 @@ def test_one_sentence_against_five_hundred_warns_and_still_aligns(tmp_path, caps
     assert sum(len(r["target_indices"]) for r in records) == 500 and sum(len(r["source_indices"]) for r in records) == 1
     (linked,) = [r for r in records if r["source_indices"]]
     assert linked["target_indices"] == [499]  # the one real translation, not a neighbour
+
+
+@pytest.mark.parametrize("lid, message", [
+    ("cld3", "unknown language identifier 'cld3'"),
+    ("fasttext:{tmp}/missing.bin", "fastText model not found"),
+])
+def test_an_unusable_identifier_is_a_usage_error_not_an_undecided_file(english, tmp_path, capsys, lid, message):
+    out = tmp_path / "links.jsonl"
+    for command in (["align", str(BELARUSIAN), str(english), "--out", str(out)],
+                    ["references", "import", str(BELARUSIAN), str(english), "--lang", "eng_Latn",
+                     "--references", str(tmp_path / "references")]):
+        assert main([*command, "--lid", lid.format(tmp=tmp_path)]) == EXIT_USAGE
+        err = capsys.readouterr().err
+        assert message in err and "--source-lang" not in err and str(BELARUSIAN) not in err
+    assert not out.exists() and not (tmp_path / "references").exists()

@@ -107,3 +107,52 @@ def test_cli_ct2_backend_end_to_end(tiny_model, tmp_path, monkeypatch):
     assert "patience:1.0" in run["signature"]
     assert all(row[TRANSLATION_COLUMN]["zho_Hans"] is not None for row in ds[SEGMENTS])
     assert (tmp_path / "cache" / "ct2").is_dir()
+
+
+def test_ct2_dir_is_cached_and_recorded_as_the_weights_it_holds(tiny_model, tmp_path, monkeypatch, capsys):
+    """`--ct2-dir` with another model's conversion: the segment cache and the runs table follow the weights
+    actually used (and a user's vmap.txt), never the --model the tokenizer comes from."""
+    from seedmt.cli import main
+    from seedmt.translate.backends.ct2 import convert_checkpoint
+    from tests.helpers import seed_lines
+    from tests.random_model import build_random_nllb
+
+    monkeypatch.setenv("SEEDMT_CACHE", str(tmp_path / "ct2-cache"))
+    other = build_random_nllb(tmp_path / "other", seed_lines(), spm_vocab_size=8000, seed=1)
+    other_ct2 = convert_checkpoint(resolve_model(str(other)), tmp_path / "other-ct2", "int8")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "be.txt").write_text((SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8"),
+                                  encoding="utf-8")
+    common = ["translate", str(seeds), "--model", str(tiny_model), "--backend", "ct2", "--targets", "eng_Latn",
+              "--no-similarity", "--cache", str(tmp_path / "cache.sqlite"), "--beam-size", "1",
+              "--max-new-tokens", "6"]
+
+    def run(name: str, *extra: str) -> tuple[dict, list[str]]:
+        out = tmp_path / name
+        capsys.readouterr()
+        assert main([*common, "--out", str(out), *extra]) == 0
+        printed = capsys.readouterr().out
+        cached.append(int(printed.split(" model inputs translated, ")[1].split()[0]))
+        dataset = load_from_disk(str(out))
+        return dataset[RUNS][0], [row[TRANSLATION_COLUMN]["eng_Latn"] for row in dataset[SEGMENTS]]
+
+    cached: list[int] = []  # model inputs served from the segment cache, per run
+
+    own_run, own = run("own")
+    other_run, other_translations = run("other", "--ct2-dir", str(other_ct2))
+    assert other_run["model"] == str(other) and other_run["model_path"] == str(other_ct2)
+    assert other_run["weights_fingerprint"] != own_run["weights_fingerprint"]
+    assert other_run["signature"] != own_run["signature"]
+    assert cached == [0, 0]  # the other weights translated: nothing came from the first run's cache
+    assert other_translations != own
+    assert run("other-again", "--ct2-dir", str(other_ct2))[1] == other_translations and cached[-1] > 0
+
+    # A user's own vocabulary map is part of what decides the outputs.
+    vocabulary = json.loads((other_ct2 / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    (other_ct2 / "vmap.txt").write_text("\t" + " ".join(vocabulary[:3000]) + "\n", encoding="utf-8")
+    first_map = run("map-1", "--ct2-dir", str(other_ct2), "--trim-vocabulary")[0]
+    (other_ct2 / "vmap.txt").write_text("\t" + " ".join(vocabulary[:1000]) + "\n", encoding="utf-8")
+    second_map = run("map-2", "--ct2-dir", str(other_ct2), "--trim-vocabulary")[0]
+    assert first_map["weights_fingerprint"] != second_map["weights_fingerprint"]
+    assert cached[-2:] == [0, 0]

@@ -189,3 +189,17 @@ def test_two_concurrent_cli_runs_both_finish(tiny_model, tmp_path, registry):
         assert proc.returncode == 0, stderr
     first, second = (load_from_disk(str(tmp_path / f"out{i}"))[SEGMENTS].to_list() for i in range(2))
     assert first == second
+
+
+@pytest.mark.parametrize("threads, inter_threads", [(0, 0), (0, 2), (4, 2), (3, 1)])
+def test_ct2_gpu_layout_keeps_threads_equal_to_inter_times_intra(tiny_model, tmp_path, threads, inter_threads):
+    """On a GPU the layout is CTranslate2's batches in flight x host threads each; no GPU is needed to build it
+    (the translator loads on first use)."""
+    from seedmt.translate.backends.ct2 import CTranslate2Backend
+
+    backend = CTranslate2Backend(resolve_model(str(tiny_model)), device="cuda", compute_type="int8",
+                                 cache_dir=tmp_path, threads=threads, inter_threads=inter_threads)
+    layout = backend.describe()["threads"]
+    assert layout["threads"] == layout["inter_threads"] * layout["intra_threads"]
+    assert layout["inter_threads"] == (inter_threads or 1)
+    assert layout["intra_threads"] == (max(1, threads // (inter_threads or 1)) if threads else 1)

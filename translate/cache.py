@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 INPUTS, SEGMENTS = "translations", "segments"
 TABLES = (INPUTS, SEGMENTS)
 # Fields of a backend's describe() that change its outputs; device and thread counts do not.
-SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "compute_type", "trim_vocabulary")
+SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "tokenizer", "compute_type", "trim_vocabulary")
 
 
 def system_key(backend_info: dict, decoding: dict) -> str:

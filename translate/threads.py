@@ -185,10 +185,15 @@ def check_thread_options(backend: str, threads: int, inter_threads: int) -> None
         raise ValueError(f"--inter-threads {inter_threads} exceeds --threads {threads}")
 
 
-def plan_layout(backend: str, threads: int = AUTO, inter_threads: int = AUTO) -> ThreadLayout:
-    """Thread layout for `backend` on CPU. `threads` 0 = this process's fair share of the available CPUs;
-    `inter_threads` (CTranslate2 only) 0 = one batch per thread."""
+def plan_layout(backend: str, threads: int = AUTO, inter_threads: int = AUTO, device: str = "cpu") -> ThreadLayout:
+    """Thread layout for `backend`. On CPU, `threads` 0 = this process's fair share of the available CPUs and
+    `inter_threads` (CTranslate2 only) 0 = one batch per thread. On a GPU, CTranslate2 runs `inter_threads`
+    batches at once (default 1), each with `threads // inter_threads` CPU threads for its host-side work."""
     check_thread_options(backend, threads, inter_threads)
+    if device != "cpu" and backend == "ct2":
+        inter = inter_threads or 1
+        intra = max(1, threads // inter) if threads else 1
+        return ThreadLayout(inter * intra, inter, intra, automatic=threads == AUTO)
     automatic = threads == AUTO
     total = fair_share() if automatic else threads
     if backend != "ct2":

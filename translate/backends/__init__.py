@@ -78,10 +78,11 @@ def planned_description(name: str, model: ResolvedModel, *, device: str = "auto"
         dtype = str(pick_dtype(compute_type, resolved)).replace("torch.", "")
         return {"backend": name, "device": resolved, "compute_type": dtype, **model.as_dict()}
     if name == "ct2":
-        from seedmt.translate.backends.ct2 import resolve_device, default_compute_type
+        from seedmt.translate.backends.ct2 import default_compute_type, resolve_device, weights_identity
 
         resolved = resolve_device(device)
+        trim = bool(options.get("trim_vocabulary"))
         return {"backend": name, "device": resolved,
                 "compute_type": default_compute_type(resolved) if compute_type == "auto" else compute_type,
-                "trim_vocabulary": bool(options.get("trim_vocabulary")), **model.as_dict()}
+                "trim_vocabulary": trim, **weights_identity(model, options.get("ct2_dir"), trim)}
     raise SettingsError(f"unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})")

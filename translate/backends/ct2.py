@@ -10,6 +10,7 @@ digits, punctuation and special tokens) through a CTranslate2 vocabulary map. NL
 contain a token from another script (a Greek letter or a Cyrillic name in English output)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,9 +25,9 @@ from seedmt.translate.batching import run_in_flight
 from seedmt.core.files import make_staging_folder
 from seedmt.core.errors import ModelFormatError
 from seedmt.core.languages import FLORES200_SET, script_of
-from seedmt.translate.model_source import ResolvedModel
+from seedmt.translate.model_source import ResolvedModel, weights_fingerprint
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from seedmt.translate.threads import ThreadLayout, plan_layout, process_registry
+from seedmt.translate.threads import plan_layout, process_registry
 
 CT2_MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
 VMAP_FILE = "vmap.txt"
@@ -80,6 +81,29 @@ def convert_checkpoint(model: ResolvedModel, out_dir: Path, quantization: str, *
 def cached_conversion(model: ResolvedModel, quantization: str, cache_dir: Path | None = None) -> Path:
     return convert_checkpoint(model, (cache_dir or default_cache_dir()) / f"{model.fingerprint}-{quantization}",
                               quantization)
+
+
+def weights_identity(model: ResolvedModel, ct2_dir: Path | None, trim_vocabulary: bool) -> dict:
+    """The model fields of describe(): what the outputs depend on. A conversion seedmt made of `model` is named
+    by the model's own identity. A folder the user passes (`--ct2-dir`) may hold any model's conversion, so
+    its own files identify it: the weights, its vocabulary and, when trimming uses it, its own vmap.txt; it is
+    named by the model it says it was converted from (seedmt_source.json), else by its path. The tokenizer
+    still comes from `model`."""
+    if ct2_dir is None:
+        return model.as_dict()
+    ct2_dir = Path(ct2_dir)
+    digest = hashlib.sha256(weights_fingerprint(ct2_dir).encode())
+    files = ("config.json", "shared_vocabulary.json") + ((VMAP_FILE,) if trim_vocabulary else ())
+    for name in files:
+        path = ct2_dir / name
+        digest.update(f"{name}:".encode() + (path.read_bytes() if path.is_file() else b"-"))
+    try:
+        source = json.loads((ct2_dir / "seedmt_source.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        source = {}
+    return {"model": source.get("model") or str(ct2_dir), "model_path": str(ct2_dir),
+            "revision": source.get("revision"), "weights_fingerprint": digest.hexdigest()[:16],
+            "tokenizer": model.name}
 
 
 def _token_scripts(token: str) -> set[str]:
@@ -147,10 +171,13 @@ class CTranslate2Backend:
         self.compute_type = default_compute_type(self.device) if compute_type == "auto" else compute_type
         self.batching = (batching or BatchingSettings()).for_device(self.device)
         self.trim_vocabulary = trim_vocabulary
-        self.layout = (plan_layout(self.name, threads, inter_threads) if self.device == "cpu"
-                       else ThreadLayout(1, inter_threads or 1, 1, automatic=not threads))
+        self.layout = plan_layout(self.name, threads, inter_threads, self.device)
         self.tokenizer = load_tokenizer(model.path)
-        self.ct2_dir = Path(ct2_dir) if ct2_dir else cached_conversion(model, self.compute_type, cache_dir)
+        self.user_ct2_dir = Path(ct2_dir) if ct2_dir else None
+        if self.user_ct2_dir is not None and not all((self.user_ct2_dir / f).is_file() for f in CT2_MODEL_FILES):
+            raise ModelFormatError(f"{self.user_ct2_dir} is not a CTranslate2 model (it needs "
+                                   f"{', '.join(CT2_MODEL_FILES)}); `seedmt convert` makes one")
+        self.ct2_dir = self.user_ct2_dir or cached_conversion(model, self.compute_type, cache_dir)
         self._translators: dict[str, object] = {}
 
     def _translator(self, target: str):
@@ -179,7 +206,8 @@ class CTranslate2Backend:
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "compute_type": self.compute_type,
                 "ct2_model": str(self.ct2_dir), "trim_vocabulary": self.trim_vocabulary, "threads": self.layout.as_dict(),
-                "batching": self.batching.as_dict(), **self.model_source.as_dict()}
+                "batching": self.batching.as_dict(),
+                **weights_identity(self.model_source, self.user_ct2_dir, self.trim_vocabulary)}
 
     def count_tokens(self, segments: Sequence[str], src_langs: str | Sequence[str]) -> list[int]:
         return count_source_tokens(self.tokenizer, segments, src_langs)
