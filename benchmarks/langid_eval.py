@@ -9,7 +9,12 @@ to exactly one FLORES-200 code and yields at least 1,000 characters of translate
     python benchmarks/langid_eval.py                  # JSON in benchmarks/results/langid-eval.json
 
 A "wrong" answer is a FLORES-200 code other than the expected one; "undecided" is a refusal (the user is
-asked for --source-lang), which costs a flag but never mislabels a document."""
+asked for --source-lang), which costs a flag but never mislabels a document.
+
+The harder half ("unknown language"): every document whose language has a close relative
+(`CLOSE_RELATIVES`) is identified again with that language taken out of both identifiers, labels and all, as
+if they had never been trained on it. Whatever code they then give is wrong: this is how a language outside
+the identifiers' label sets (Rundi, Dari, Bhojpuri...) gets a close relative's code. Only "undecided" is right."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +27,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from dataclasses import replace
+
 from seedmt.text.langid import LanguageUndecidedError, detect_language, identify, make_identifier
+from seedmt.text.langid.decision import ensemble
+from seedmt.text.langid.identifiers import Identifier
+from seedmt.text.langid.labels import relatives_of
 
 # gettext locale -> the FLORES-200 code of its language (locales whose language NLLB-200 lacks are absent).
 LOCALE_TO_FLORES = {
@@ -94,6 +104,44 @@ def build_documents(root: Path) -> dict[str, tuple[str, str]]:
     return docs
 
 
+class MaskedIdentifier(Identifier):
+    """An identifier without `masked`: its guesses and its label set lose that language."""
+
+    def __init__(self, inner: Identifier, masked: str) -> None:
+        self.inner, self.masked, self.name = inner, masked, inner.name
+
+    def guesses(self, text, text_script):
+        out = []
+        for guess in self.inner.guesses(text, text_script):
+            codes = tuple(c for c in guess.codes if c != self.masked)
+            if guess.codes and not codes:
+                continue  # a label that meant only the masked language
+            out.append(replace(guess, codes=codes))
+        return out
+
+    def known_codes(self) -> frozenset[str]:
+        return self.inner.known_codes() - {self.masked}
+
+
+def evaluate_unknown(docs: dict[str, tuple[str, str]], name: str, decide) -> dict:
+    """Each document with its own language masked (`decide(text, masked_code)`): any code is wrong."""
+    counts: Counter[str] = Counter()
+    wrong, started = [], time.perf_counter()
+    for locale, (expected, text) in docs.items():
+        if not relatives_of(expected):
+            continue
+        try:
+            got = decide(text, expected).code
+        except LanguageUndecidedError:
+            counts["undecided"] += 1
+            continue
+        counts["wrong"] += 1
+        wrong.append(f"{locale}: {expected} unknown, got {got}")
+    return {"identifier": name, "documents": counts["undecided"] + counts["wrong"], "correct": 0,
+            "undecided": counts["undecided"], "wrong": counts["wrong"], "wrong_cases": wrong,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
 def evaluate(docs: dict[str, tuple[str, str]], name: str, decide) -> dict:
     counts: Counter[str] = Counter()
     wrong, started = [], time.perf_counter()
@@ -131,14 +179,22 @@ def main(argv: list[str] | None = None) -> int:
         evaluate(docs, "heliport alone (margin rule)", lambda t: identify(t, heliport_alone)),
         evaluate(docs, "py3langid (margin rule)", lambda t: detect_language(t, "py3langid")),
     ]
-    for result in results:
+    py3langid = make_identifier("py3langid")
+    unknown = [
+        evaluate_unknown(docs, "unknown language: seedmt default", lambda t, code: ensemble(
+            t, MaskedIdentifier(heliport_alone, code), MaskedIdentifier(py3langid, code))),
+        evaluate_unknown(docs, "unknown language: heliport alone",
+                         lambda t, code: identify(t, MaskedIdentifier(heliport_alone, code))),
+    ]
+    for result in results + unknown:
         print(f"{result['identifier']}: {result['correct']} correct, {result['undecided']} undecided, "
               f"{result['wrong']} wrong of {result['documents']}")
         for case in result["wrong_cases"]:
             print(f"    {case}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"source": str(args.locales), "doc_chars": DOC_CHARS,
-                                    "locales": sorted(docs), "results": results}, indent=2) + "\n",
+                                    "locales": sorted(docs), "results": results,
+                                    "unknown_language": unknown}, indent=2) + "\n",
                         encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -64,6 +64,8 @@ ISO639_1_TO_FLORES: dict[str, tuple[str, ...]] = {
     "te": ("tel_Telu",), "th": ("tha_Thai",), "tl": ("tgl_Latn",), "tr": ("tur_Latn",),
     "ug": ("uig_Arab",), "uk": ("ukr_Cyrl",), "ur": ("urd_Arab",), "vi": ("vie_Latn",),
     "xh": ("xho_Latn",), "zh": ("zho_Hans", "zho_Hant"), "zu": ("zul_Latn",),
+    "ha": ("hau_Latn",), "ig": ("ibo_Latn",), "ln": ("lin_Latn",), "om": ("gaz_Latn",), "sa": ("san_Deva",),
+    "sn": ("sna_Latn",), "st": ("sot_Latn",),
 }
 
 # ISO 15924 codes used by FLORES-200, keyed by the first word of the Unicode character name.

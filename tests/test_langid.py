@@ -102,3 +102,79 @@ def test_cli_rejects_an_unknown_identifier(tmp_path, capsys):
     assert main(["translate", str(SEEDS_DIR), "--lid", f"fasttext:{tmp_path}/none.bin",
                  "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert "fastText model not found" in capsys.readouterr().err
+
+
+# --- languages outside the identifiers' label sets -------------------------------------------------------
+
+class FakeIdentifier:
+    """An identifier whose ranking and label set a test chooses (heliport's units: higher is better)."""
+
+    def __init__(self, name: str, ranking: list[tuple[str, float]], known: set[str]) -> None:
+        self.name, self.ranking, self.known = name, ranking, frozenset(known)
+
+    def guesses(self, text, text_script):
+        from seedmt.text.langid.identifiers import Guess
+
+        return [Guess(code, (code,), score, True) for code, score in self.ranking]
+
+    def known_codes(self):
+        return self.known
+
+
+HINDI_BELT = "यह एक वाक्य है जिसमें केवल देवनागरी लिपि के अक्षर हैं।"  # any Devanagari text: the fakes decide
+
+
+@pytest.mark.parametrize("heliport, py3langid, expected", [
+    # Bhojpuri read as Hindi by heliport with a clear margin, py3langid unsure: neither knows Bhojpuri.
+    ([("hin_Deva", -4.0), ("npi_Deva", -5.5)], [("hin_Deva", 0.80), ("npi_Deva", 0.2)], None),
+    # Hindi: both identifiers name it, py3langid sure: taken.
+    ([("hin_Deva", -3.7), ("npi_Deva", -5.4)], [("hin_Deva", 0.997), ("npi_Deva", 0.003)], "hin_Deva"),
+    # Rundi: heliport has no label for Kinyarwanda or Rundi; py3langid alone says Kinyarwanda.
+    ([("lin_Latn", -6.1), ("swh_Latn", -6.15)], [("kin_Latn", 1.0), ("sna_Latn", 0.0)], None),
+    # Tibetan: heliport says Tibetan, py3langid (no Tibetan label) Dzongkha: relatives disagree.
+    ([("bod_Tibt", -3.3), ("lao_Laoo", -6.9)], [("dzo_Tibt", 1.0), ("hin_Deva", 0.0)], None),
+    # Kabyle: heliport lacks it and names something unrelated; py3langid's answer stands.
+    ([("lmo_Latn", -6.45), ("quy_Latn", -6.47)], [("kab_Latn", 1.0), ("sna_Latn", 0.0)], "kab_Latn"),
+])
+def test_a_relative_outside_the_label_sets_is_never_named(heliport, py3langid, expected):
+    from seedmt.text.langid.decision import ensemble
+
+    helix = FakeIdentifier("heliport", heliport, {"hin_Deva", "npi_Deva", "lin_Latn", "swh_Latn", "bod_Tibt",
+                                                  "lao_Laoo", "lmo_Latn", "quy_Latn"})
+    py = FakeIdentifier("py3langid", py3langid, {"hin_Deva", "npi_Deva", "kin_Latn", "sna_Latn", "dzo_Tibt",
+                                                 "kab_Latn"})
+    text = {"Deva": HINDI_BELT, "Latn": "Abantu bose bavuka bafite agaciro kangana.",
+            "Tibt": "བོད་ཀྱི་སྐད་ཡིག་ནི་སྐད་ཡིག་གཅིག་རེད།"}[heliport[0][0].split("_")[1]]
+    if expected is None:
+        with pytest.raises(LanguageUndecidedError) as refused:
+            ensemble(text, helix, py)
+        assert len(refused.value.candidates) >= 2
+    else:
+        assert ensemble(text, helix, py).code == expected
+
+
+def test_three_letter_labels_of_py3langid_are_understood():
+    """py3langid labels some languages with ISO 639-3 codes (crh, vec, kab): those are FLORES-200 languages."""
+    from seedmt.text.langid.identifiers import Py3langidIdentifier
+
+    known = Py3langidIdentifier().known_codes()
+    assert {"crh_Latn", "vec_Latn", "kab_Latn", "ace_Latn", "yue_Hant", "hau_Latn", "grn_Latn"} <= known
+
+
+def test_real_catalogs_with_their_language_removed_from_the_identifiers_get_no_code():
+    """Human-translated program messages (the system's gettext catalogs), identified with their own language
+    taken out of both identifiers: whatever code comes back would be wrong."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from langid_eval import MaskedIdentifier, build_documents
+
+    from seedmt.text.langid.decision import ensemble
+    from seedmt.text.langid.identifiers import make_identifier
+
+    docs = {k: v for k, v in build_documents(Path("/usr/share/locale")).items()
+            if k in {"crh", "dz", "xh", "id", "ms", "nso", "tr", "pt", "hi"}}
+    if len(docs) < 5:
+        pytest.skip("too few gettext catalogs installed here")
+    heliport, py3langid = make_identifier("heliport"), make_identifier("py3langid")
+    for locale, (code, text) in docs.items():
+        with pytest.raises(LanguageUndecidedError):
+            ensemble(text, MaskedIdentifier(heliport, code), MaskedIdentifier(py3langid, code))

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from seedmt.core.languages import dominant_script
-from seedmt.text.langid.identifiers import DEFAULT_IDENTIFIER, Guess, HeliportIdentifier, Identifier, _shared, make_identifier
-from seedmt.text.langid.labels import _NO_LANGUAGE, SPLIT_BY_SECOND_OPINION, codes_of_label
+from seedmt.text.langid.identifiers import DEFAULT_IDENTIFIER, Guess, Identifier, _shared, make_identifier
+from seedmt.text.langid.labels import _NO_LANGUAGE, SPLIT_BY_SECOND_OPINION, relatives_of
 
 # Least lead of the best language over the runner-up, in each identifier's own units: heliport's raw
 # scores (lower is better, a gap of 1.0 is large), probabilities for py3langid and fastText. Chosen on
@@ -27,6 +26,8 @@ MIN_MARGIN = {"heliport": 0.5, "py3langid": 0.5, "fasttext": 0.5}
 MIN_PROBABILITY = 0.5
 # py3langid's second opinion overrules heliport only when it is at least this sure.
 SECOND_OPINION_CONFIDENCE = 0.95
+# ... and confirms a language with a close relative neither identifier knows only when at least this sure.
+RELATIVE_CONFIRMATION = 0.99
 # Written Cantonese uses characters Mandarin prose does not; both are written in Traditional Han.
 _CANTONESE_MARKERS = re.compile("[嘅咗佢唔冇喺哋嘢啲咁噉乜嚟]")
 
@@ -95,39 +96,57 @@ def identify(text: str, identifier: Identifier) -> LanguageDecision:
                             None if runner_up is None else round(margin, 4))
 
 
-@lru_cache(maxsize=1)
 def heliport_codes() -> frozenset[str]:
     """FLORES-200 codes heliport has a label for; for the others it can only name a neighbour."""
-    labels = HeliportIdentifier._model().get_confidence_all()
-    return frozenset(code for label in labels for code in codes_of_label(label))
+    return _shared("heliport").known_codes()
 
 
-def _ensemble(text: str) -> LanguageDecision:
-    """heliport, with py3langid's second opinion: a confident py3langid answer for a different language makes
-    the document undecided, except where heliport has no label for that language (it could only have named
-    a neighbour), in which case py3langid's answer stands."""
+def ensemble(text: str, primary: Identifier, second: Identifier) -> LanguageDecision:
+    """`primary` (heliport), with `second`'s (py3langid's) opinion.
+
+    - A confident second opinion for another language makes the document undecided, except where the primary
+      identifier has no label for that language and the two are not close relatives: then the primary could
+      only have named a neighbour, and the second opinion stands.
+    - A language with a close relative that neither identifier knows (`CLOSE_RELATIVES`) is named only when
+      both identifiers name it, the second at least `RELATIVE_CONFIRMATION` sure: one identifier alone, however
+      clear its margin, may be naming the relative it knows for the one it lacks."""
+    primary_known, second_known = primary.known_codes(), second.known_codes()
     try:
-        decision: LanguageDecision | None = identify(text, _shared("heliport"))
+        decision: LanguageDecision | None = identify(text, primary)
         refusal = None
     except LanguageUndecidedError as err:
         decision, refusal = None, err
     try:
-        other = identify(text, _shared("py3langid"))
+        other = identify(text, second)
     except LanguageUndecidedError:
         other = None
-    confident_other = other is not None and (other.confidence or 0) >= SECOND_OPINION_CONFIDENCE
-    if confident_other and other.code not in heliport_codes():
-        return other
-    if confident_other and refusal is not None and refusal.label in SPLIT_BY_SECOND_OPINION \
-            and other.code in refusal.candidates:
-        return LanguageDecision(other.code, "heliport+py3langid", other.confidence, other.runner_up, other.margin)
-    if decision is None:
+    confident = other if other is not None and (other.confidence or 0) >= SECOND_OPINION_CONFIDENCE else None
+    confirmed = False
+    if decision is not None:
+        if confident is None:
+            result = decision
+        elif _same_language(decision.code, confident.code):
+            result, confirmed = decision, (confident.confidence or 0) >= RELATIVE_CONFIRMATION
+        elif confident.code not in primary_known and confident.code not in relatives_of(decision.code):
+            result = confident
+        else:
+            raise LanguageUndecidedError(f"the identifiers disagree: {primary.name} says {decision.code} "
+                                         f"(margin {decision.margin}), {second.name} says {confident.code} "
+                                         f"({confident.confidence:.2f})", (decision.code, confident.code))
+    elif confident is not None and confident.code not in primary_known:
+        result = confident
+    elif confident is not None and refusal.label in SPLIT_BY_SECOND_OPINION and confident.code in refusal.candidates:
+        result = LanguageDecision(confident.code, f"{primary.name}+{second.name}", confident.confidence,
+                                  confident.runner_up, confident.margin)
+        confirmed = (confident.confidence or 0) >= RELATIVE_CONFIRMATION
+    else:
         raise refusal  # type: ignore[misc]
-    if confident_other and not _same_language(decision.code, other.code):
-        raise LanguageUndecidedError(f"the identifiers disagree: heliport says {decision.code} "
-                                     f"(margin {decision.margin}), py3langid says {other.code} "
-                                     f"({other.confidence:.2f})")
-    return decision
+    unknown = sorted(relatives_of(result.code) - primary_known - second_known)
+    if unknown and not confirmed:
+        raise LanguageUndecidedError(
+            f"looks like {result.code}, but may be a close relative that neither {primary.name} nor {second.name} "
+            f"knows ({', '.join(unknown)}), and they do not both name {result.code}", (result.code, *unknown))
+    return result
 
 
 def _same_language(a: str, b: str) -> bool:
@@ -138,7 +157,7 @@ def detect_language(text: str, lid: str = DEFAULT_IDENTIFIER) -> LanguageDecisio
     """FLORES-200 code of `text`, or LanguageUndecidedError explaining why not. The default identifier is
     heliport with py3langid's second opinion; `heliport`, `py3langid` or `fasttext:PATH` otherwise."""
     if lid == DEFAULT_IDENTIFIER:
-        return _ensemble(text)
+        return ensemble(text, _shared("heliport"), _shared("py3langid"))
     return identify(text, make_identifier(lid))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from seedmt.core.errors import SettingsError
 from seedmt.core.languages import ISO639_1_TO_FLORES, script_of, scripts_match
-from seedmt.text.langid.labels import codes_of_label
+from seedmt.text.langid.labels import PY3LANGID_LABELS, codes_of_label
 
 DEFAULT_IDENTIFIER = "heliport"
 IDENTIFIER_NAMES = ("heliport", "py3langid", "fasttext:PATH")
@@ -42,6 +42,10 @@ class Identifier:
     name: str
 
     def guesses(self, text: str, text_script: str | None) -> list[Guess]:
+        raise NotImplementedError
+
+    def known_codes(self) -> frozenset[str]:
+        """FLORES-200 codes this identifier has a label for; for the others it can only name a neighbour."""
         raise NotImplementedError
 
 
@@ -69,6 +73,10 @@ class HeliportIdentifier(Identifier):
         return [_guess(label, codes_of_label(label), text_script, -float(score))
                 for label, score in self._model().identify_topk_with_score(flat, TOP_K)]
 
+    @lru_cache(maxsize=1)
+    def known_codes(self) -> frozenset[str]:
+        return frozenset(code for label in self._model().get_confidence_all() for code in codes_of_label(label))
+
 
 class Py3langidIdentifier(Identifier):
     name = "py3langid"
@@ -80,9 +88,18 @@ class Py3langidIdentifier(Identifier):
 
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
+    @staticmethod
+    def codes_of(label: str) -> tuple[str, ...]:
+        """langid.py's labels are ISO 639-1 where the language has a code, ISO 639-3 otherwise (crh, vec)."""
+        return ISO639_1_TO_FLORES.get(label) or PY3LANGID_LABELS.get(label) or codes_of_label(label)
+
     def guesses(self, text: str, text_script: str | None) -> list[Guess]:
         ranked = self._model().rank(text)[:TOP_K]
-        return [_guess(iso, ISO639_1_TO_FLORES.get(iso, ()), text_script, float(p)) for iso, p in ranked]
+        return [_guess(label, self.codes_of(label), text_script, float(p)) for label, p in ranked]
+
+    @lru_cache(maxsize=1)
+    def known_codes(self) -> frozenset[str]:
+        return frozenset(code for label in self._model().nb_classes for code in self.codes_of(label))
 
 
 class FastTextIdentifier(Identifier):
@@ -120,6 +137,10 @@ class FastTextIdentifier(Identifier):
             label = label.removeprefix("__label__")
             out.append(_guess(label, codes_of_label(label), text_script, float(p)))
         return out
+
+    def known_codes(self) -> frozenset[str]:
+        return frozenset(code for label in self._model().get_labels()
+                         for code in codes_of_label(label.removeprefix("__label__")))
 
 
 def make_identifier(spec: str) -> Identifier:

@@ -30,6 +30,43 @@ for _code in FLORES200_CODES:
 
 
 
+# py3langid labels that are neither ISO 639-1 nor a FLORES-200 language part.
+PY3LANGID_LABELS: dict[str, tuple[str, ...]] = {"gug": ("grn_Latn",)}
+
+# Closely related languages (or, for Wolof and Fula, languages of one region sharing much vocabulary). An
+# identifier without a label for one member of a group names another member for it, often with a clear margin: Rundi as Kinyarwanda, Dari as Persian, Bhojpuri as Hindi, Balinese as
+# Indonesian, Tibetan as Dzongkha. Where a group holds a language neither identifier knows, the decision rule
+# asks both identifiers to agree before it names any member (seedmt.text.langid.decision).
+CLOSE_RELATIVES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
+    ("ind_Latn", "zsm_Latn", "jav_Latn", "sun_Latn", "ace_Latn", "ban_Latn", "bjn_Latn", "bug_Latn", "min_Latn"),
+    ("hin_Deva", "awa_Deva", "bho_Deva", "hne_Deva", "mag_Deva", "mai_Deva", "kas_Deva"),
+    ("urd_Arab", "kas_Arab"),
+    ("kin_Latn", "run_Latn"),
+    ("zul_Latn", "xho_Latn", "ssw_Latn"),
+    ("sot_Latn", "nso_Latn", "tsn_Latn"),
+    ("nya_Latn", "tum_Latn"),
+    ("kik_Latn", "kam_Latn"),
+    ("twi_Latn", "aka_Latn", "ewe_Latn"),
+    ("bam_Latn", "dyu_Latn"),
+    ("por_Latn", "kea_Latn", "glg_Latn", "pap_Latn"),
+    ("spa_Latn", "ast_Latn", "glg_Latn"),
+    ("tur_Latn", "crh_Latn", "azj_Latn"),
+    ("ita_Latn", "vec_Latn", "lmo_Latn", "lij_Latn", "fur_Latn", "scn_Latn"),
+    ("pes_Arab", "prs_Arab"),
+    ("bod_Tibt", "dzo_Tibt"),
+    ("nld_Latn", "lim_Latn"),
+    ("pol_Latn", "szl_Latn"),
+    ("lvs_Latn", "ltg_Latn"),
+    ("wol_Latn", "fuv_Latn"),
+    ("tzm_Tfng", "taq_Tfng"),
+))
+
+
+def relatives_of(code: str) -> frozenset[str]:
+    """The close relatives of a FLORES-200 code (itself excluded)."""
+    return frozenset(c for group in CLOSE_RELATIVES if code in group for c in group) - {code}
+
+
 def codes_of_label(label: str) -> tuple[str, ...]:
     """Every FLORES-200 code an ISO 639-3 label (or a FLORES-200 code) can mean, in any script."""
     if is_flores200(label):
