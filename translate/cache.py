@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 INPUTS, SEGMENTS = "translations", "segments"
 TABLES = (INPUTS, SEGMENTS)
+_CHUNK = 500  # keys per SELECT
 # Fields of a backend's describe() that change its outputs; device and thread counts do not.
 SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "tokenizer", "compute_type", "trim_vocabulary")
 
@@ -85,49 +86,44 @@ class SegmentCache:
             raise
         return connection
 
-    def lookup(self, system: str, src: str, tgt: str, texts: Sequence[str], table: str = INPUTS) -> dict[str, str]:
-        """Cached translations of those `texts` that have one."""
-        found: dict[str, str] = {}
-        keys = {_row_key(system, src, tgt, t): t for t in texts}
-        items = list(keys)
-        for start in range(0, len(items), 500):
-            chunk = items[start:start + 500]
-            rows = self._connection.execute(
-                f"SELECT key, translation FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            for key, translation in rows:
-                found[keys[key]] = translation
+    def _select(self, table: str, column: str, keys: dict[str, str]) -> dict[str, object]:
+        """`column` of the rows whose key is in `keys` (row key -> text), by text; in chunks that stay under
+        SQLite's limit on bound parameters."""
+        items, found = list(keys), {}
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start:start + _CHUNK]
+            for key, value in self._connection.execute(
+                    f"SELECT key, {column} FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk):
+                found[keys[key]] = value
         return found
 
-    def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]], table: str = INPUTS) -> None:
+    def _insert(self, table: str, rows: list[tuple], what: str) -> None:
         """One transaction: a batch is either wholly in the cache or not at all."""
-        rows = [(_row_key(system, src, tgt, text), system, src, tgt, out) for text, out in pairs]
+        if not rows:
+            return
         try:
             with self._connection:
                 self._connection.execute("BEGIN IMMEDIATE")
-                self._connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)", rows)
+                self._connection.executemany(
+                    f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
         except sqlite3.OperationalError as err:  # disk full, read-only, I/O error: SQLite rolled back the batch
-            raise OutputError(f"cannot write the segment cache {self.path}: {err}; the batches stored before "
-                              "are kept") from None
+            raise OutputError(f"cannot write the segment cache {self.path}: {err}; {what}") from None
+
+    def lookup(self, system: str, src: str, tgt: str, texts: Sequence[str], table: str = INPUTS) -> dict[str, str]:
+        """Cached translations of those `texts` that have one."""
+        return self._select(table, "translation", {_row_key(system, src, tgt, t): t for t in texts})
+
+    def store(self, system: str, src: str, tgt: str, pairs: Iterable[tuple[str, str]], table: str = INPUTS) -> None:
+        rows = [(_row_key(system, src, tgt, text), system, src, tgt, out) for text, out in pairs]
+        self._insert(table, rows, "the batches stored before are kept")
 
     def lookup_vectors(self, embedder: str, texts: Sequence[str]) -> dict[str, bytes]:
         """Stored sentence embeddings (raw float32 bytes) of those `texts` that have one."""
-        keys = {_row_key(embedder, "", "", t): t for t in texts}
-        items, found = list(keys), {}
-        for start in range(0, len(items), 500):
-            chunk = items[start:start + 500]
-            for key, vector in self._connection.execute(
-                    f"SELECT key, vector FROM embeddings WHERE key IN ({','.join('?' * len(chunk))})", chunk):
-                found[keys[key]] = vector
-        return found
+        return self._select("embeddings", "vector", {_row_key(embedder, "", "", t): t for t in texts})
 
     def store_vectors(self, embedder: str, pairs: Iterable[tuple[str, bytes]]) -> None:
         rows = [(_row_key(embedder, "", "", text), vector) for text, vector in pairs]
-        try:
-            with self._connection:
-                self._connection.execute("BEGIN IMMEDIATE")
-                self._connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", rows)
-        except sqlite3.OperationalError as err:
-            raise OutputError(f"cannot write the segment cache {self.path}: {err}") from None
+        self._insert("embeddings", rows, "the embeddings stored before are kept")
 
     def count(self, table: str = INPUTS) -> int:
         return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
