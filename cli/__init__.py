@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from seedmt.cli import align, evaluate, publish, translate
+from seedmt.cli import align, evaluate, publish, review, translate
 from seedmt.cli.common import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from seedmt.core.errors import OutputBusyError, SeedMTError, SettingsError
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with their translations, publish the dataset and review it in an HTML report.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (translate, evaluate, publish, align):
+    for group in (translate, evaluate, publish, align, review):
         group.add_parsers(sub)
     return parser
 
@@ -36,6 +36,9 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["review", "export"]:  # `seedmt review export` reads better than `seedmt review-export`
+        argv = ["review-export", *argv[2:]]
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -73,6 +73,10 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spm-model", type=Path,
                         help="SentencePiece model for spBLEU (the NLLB checkpoint's sentencepiece.bpe.model); "
                              "without it spBLEU is skipped, since sacrebleu would download the model")
+    parser.add_argument("--post-edits", nargs="?", const=True, default=None, metavar="REVIEWED_DATASET",
+                        help="score against what reviewers accepted or post-edited in `seedmt review` instead of "
+                             "--references: TER is then HTER, the post-editing effort. Without a value, the "
+                             "post-edits of the (first) dataset itself")
     parser.add_argument("--json", type=Path, help="write the full results (JSON) here")
     parser.add_argument("--markdown", type=Path, help="write the Markdown tables here (they are printed anyway)")
 
@@ -93,17 +97,30 @@ def run_eval(args) -> int:
     from seedmt.eval.evaluate import evaluate
     from seedmt.eval.report import evaluation_markdown
 
-    report = evaluate(args.dataset, args.references, targets=args.targets, spm_model=args.spm_model)
+    with _references(args, args.dataset) as references:
+        report = evaluate(args.dataset, references, targets=args.targets, spm_model=args.spm_model)
     _write_outputs(args, report, evaluation_markdown(report))
     return EXIT_OK
+
+
+def _references(args, dataset: Path):
+    """--references, or with --post-edits a temporary folder of post-edits (seedmt.eval.post_edits)."""
+    from contextlib import nullcontext
+
+    from seedmt.eval.post_edits import post_edit_references
+
+    if args.post_edits is None:
+        return nullcontext(args.references)
+    return post_edit_references(dataset if args.post_edits is True else Path(args.post_edits))
 
 
 def run_compare(args) -> int:
     from seedmt.eval.compare import compare
     from seedmt.eval.report import comparison_markdown
 
-    report = compare(args.datasets, args.references, test=args.test, samples=args.samples,
-                     targets=args.targets, spm_model=args.spm_model)
+    with _references(args, args.datasets[0]) as references:
+        report = compare(args.datasets, references, test=args.test, samples=args.samples,
+                         targets=args.targets, spm_model=args.spm_model)
     _write_outputs(args, report, comparison_markdown(report))
     return EXIT_OK
 

@@ -17,6 +17,9 @@ def add_parsers(sub) -> None:
     pb.add_argument("--to", type=Path, required=True, dest="export_dir", help="export folder to write")
     pb.add_argument("--references", type=Path, default=Path("references"),
                     help="references folder whose provenance goes into the card (default: %(default)s)")
+    pb.add_argument("--reviewed-only", action="store_true",
+                    help="export only the pairs a reviewer accepted or post-edited (`seedmt review`), with the "
+                         "post-edits in place of the machine translations")
     pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
     pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
     pb.set_defaults(handler=run_publish)
@@ -25,7 +28,7 @@ def add_parsers(sub) -> None:
 def run_publish(args) -> int:
     from seedmt.dataset.publish import export_for_hub, push_to_hub
 
-    export_dir = export_for_hub(args.dataset, args.export_dir, args.references)
+    export_dir = export_for_hub(args.dataset, args.export_dir, args.references, reviewed_only=args.reviewed_only)
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
     if args.push:
         print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")

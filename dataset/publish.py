@@ -18,7 +18,10 @@ from seedmt.core.files import staged_folder
 from seedmt.dataset.storage import load_translations
 from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import iso639_1
-from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN
+from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, current_reviews, hter
+from seedmt.dataset.schema import (DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN, post_edit_column,
+                                   review_column, segments_features)
+from seedmt.dataset.storage import review_columns
 
 # Characters XML 1.0 forbids even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -38,7 +41,7 @@ def size_category(rows: int) -> str:
     return "n>1M"
 
 
-def dataset_card(dataset, references_note: str | None) -> str:
+def dataset_card(dataset, references_note: str | None, review_note: str | None = None) -> str:
     documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
     sources = sorted(set(documents["source_lang"]))
     targets = sorted({t for run in runs for t in run["targets"]})
@@ -81,9 +84,14 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
 
 {references_note or 'No reference translations were published with this export.'}
 
+## Review
+
+{review_note or 'No translation has been reviewed by a person.'}
+
 ## Known limitations
 
-- Machine translations, not reviewed by people. `segments.quality_flags` marks segments whose translation
+- Machine translations; only those with a `review_<target>` of accepted or edited were checked by a person.
+  `segments.quality_flags` marks segments whose translation
   looks off-target, repetitive, of implausible length or untranslated (heuristics, no reference needed).
 - Language identification (`documents.lang_method`: heliport with py3langid as a second opinion, unless set
   by hand) decides each document's source language; `lang_runner_up` and `lang_margin` show how clear-cut
@@ -102,15 +110,76 @@ def references_summary(references_dir: Path | None) -> str | None:
             "\n> ".join(readme.read_text(encoding="utf-8").split("## Known limitations")[0].strip().splitlines()))
 
 
-def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None = None) -> Path:
-    """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed)."""
-    dataset = load_translations(out_dir)
+def with_current_reviews(dataset, out_dir: Path):
+    """The dataset with review_<target> and post_edit_<target> taken from the review store as it is now."""
+    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+    segments = dataset[SEGMENTS]
+    reviews = current_reviews(out_dir, [(row["segment_id"], t, row[TRANSLATION_COLUMN][t])
+                                        for row in segments for t in targets])
+    features = segments_features(segments.features[TRANSLATION_COLUMN].languages, targets)
+    dataset[SEGMENTS] = segments.map(
+        lambda row: review_columns(row["segment_id"], targets, row["copied_targets"], reviews), features=features)
+    return dataset
+
+
+def reviewed_pairs_only(dataset):
+    """Segments with at least one accepted or post-edited translation; each target holds the text the reviewer
+    stands behind (the post-edit, or the machine translation accepted as is), the others nothing."""
+    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+
+    def final(row):
+        translation = dict(row[TRANSLATION_COLUMN])
+        for t in targets:
+            if t == row["source_lang"]:
+                continue
+            status = row[review_column(t)]
+            translation[t] = row[post_edit_column(t)] if status == EDITED else \
+                translation[t] if status == ACCEPTED else None
+        return {TRANSLATION_COLUMN: translation}
+
+    kept = dataset[SEGMENTS].filter(lambda row: any(row[review_column(t)] in (ACCEPTED, EDITED) for t in targets))
+    dataset[SEGMENTS] = kept.map(final, features=kept.features)
+    return dataset
+
+
+def review_summary(dataset) -> str:
+    """The card's paragraph on what people reviewed: counts per status and the mean HTER of the edits."""
+    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+    counts, effort = defaultdict(int), []
+    for row in dataset[SEGMENTS]:
+        for t in targets:
+            status = row.get(review_column(t))
+            if status is None:
+                continue
+            counts[status] += 1
+            if status == EDITED:
+                effort.append(hter(row[TRANSLATION_COLUMN][t], row[post_edit_column(t)], t))
+    reviewed = counts[ACCEPTED] + counts[EDITED] + counts[REJECTED]
+    if not reviewed:
+        return "No translation has been reviewed by a person (`seedmt review`)."
+    mean = f"mean HTER {round(sum(effort) / len(effort), 2)}" if effort else "no post-edits"
+    return (f"{reviewed} translations reviewed by people with `seedmt review`: {counts[EDITED]} post-edited, "
+            f"{counts[ACCEPTED]} accepted as is, {counts[REJECTED]} rejected ({mean}: TER of the machine "
+            f"translation against its post-edit). `segments.review_<target>` holds each status and "
+            "`segments.post_edit_<target>` each post-edit.")
+
+
+def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None = None, *,
+                   reviewed_only: bool = False) -> Path:
+    """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed), with the
+    review columns as the review store holds them now; `reviewed_only`: only accepted or post-edited pairs."""
+    dataset = with_current_reviews(load_translations(out_dir), out_dir)
+    summary = review_summary(dataset)
+    if reviewed_only:
+        dataset = reviewed_pairs_only(dataset)
+        summary += (" This export holds only the reviewed pairs: accepted translations and post-edits, "
+                    f"{len(dataset[SEGMENTS])} segments.")
     export_dir = Path(export_dir).resolve()
     with staged_folder(export_dir, "the export") as staging:
         for name in TABLES:
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
-        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir)),
+        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir), summary),
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")

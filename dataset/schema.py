@@ -5,6 +5,8 @@ A translation dataset is a `datasets.DatasetDict` with three tables:
 - segments:  one row per sentence, offsets into the document, and a `translation` column holding the
              source and every target under their FLORES-200 codes (`datasets.Translation`);
 - runs:      provenance of each translation run (model, revision, backend, decoding, versions, times).
+
+`SCHEMA_VERSION` is recorded in the runs table; a reader refuses a dataset written by a newer seedmt.
 """
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ from collections.abc import Iterable
 
 from datasets import Features, List, Translation, Value
 
+from seedmt.core.errors import SeedMTError
+
 DOCUMENTS = "documents"
 SEGMENTS = "segments"
 RUNS = "runs"
 TABLES = (DOCUMENTS, SEGMENTS, RUNS)
 TRANSLATION_COLUMN = "translation"
+# 2: review_<target> and post_edit_<target> in segments, schema_version in runs.
+SCHEMA_VERSION = 2
 
 
 def target_column(target: str) -> str:
@@ -47,8 +53,20 @@ def similarity_column(target: str) -> str:
     return f"similarity_{target}"
 
 
+def review_column(target: str) -> str:
+    """Segments table column with the review status of the translation into `target` (seedmt.dataset.reviews):
+    unreviewed, accepted, edited or rejected; None for copied targets."""
+    return f"review_{target}"
+
+
+def post_edit_column(target: str) -> str:
+    """Segments table column with the reviewer's post-edit of the translation into `target`, when edited."""
+    return f"post_edit_{target}"
+
+
 def segments_features(languages: Iterable[str], targets: Iterable[str] = ()) -> Features:
     """`languages`: every source language in the run plus the targets."""
+    targets = list(targets)
     return Features({
         "segment_id": Value("string"),  # "<doc_id>:<index>", the key references are aligned to
         "doc_id": Value("string"),
@@ -63,6 +81,8 @@ def segments_features(languages: Iterable[str], targets: Iterable[str] = ()) -> 
         "quality_flags": List(Value("string")),  # "<target>:<flag>", see seedmt.translate.quality
         # margin-normalised cross-lingual similarity of source and translation; None for copied targets
         **{similarity_column(t): Value("float32") for t in targets},
+        **{review_column(t): Value("string") for t in targets},
+        **{post_edit_column(t): Value("string") for t in targets},
         "run_id": Value("string"),
     })
 
@@ -87,4 +107,15 @@ RUNS_FEATURES = Features({
     "versions": Value("string"),  # JSON: package versions
     "signature": Value("string"),  # one-line summary, sacrebleu-style
     "backend_details": Value("string"),  # JSON: converted model folder, vocabulary trimming...
+    "schema_version": Value("int32"),  # SCHEMA_VERSION of the seedmt that wrote the dataset
 })
+
+
+def check_schema_version(dataset, where) -> None:
+    """SeedMTError for a dataset written by a newer seedmt, whose tables this one may misread."""
+    runs = dataset[RUNS]
+    version = max((v for v in runs["schema_version"] if v is not None), default=1) \
+        if "schema_version" in runs.column_names else 1
+    if version > SCHEMA_VERSION:
+        raise SeedMTError(f"{where}: written by a newer seedmt (dataset schema {version}; this one reads "
+                          f"{SCHEMA_VERSION}); upgrade seedmt")

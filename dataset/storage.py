@@ -16,8 +16,10 @@ from datasets import Dataset, DatasetDict, load_from_disk
 from seedmt.core.errors import OutputBusyError, OutputError, output_error
 from seedmt.core.files import staged_folder
 from seedmt.core.languages import written_without_spaces
+from seedmt.dataset.reviews import EDITED, UNREVIEWED
 from seedmt.dataset.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
-                                     segments_features, similarity_column, target_column)
+                                   post_edit_column, review_column, segments_features, similarity_column,
+                                   target_column)
 from seedmt.text.segment import Segment, separators
 
 
@@ -51,7 +53,11 @@ def join_translations(doc: TranslatedDocument, target: str) -> str:
     return "".join(sep + text for sep, text in zip(seps, doc.translations[target])) + seps[-1]
 
 
-def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict) -> DatasetDict:
+def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict,
+                  reviews: dict | None = None) -> DatasetDict:
+    """The three tables. `reviews`: (segment_id, target) -> Review (seedmt.dataset.reviews.current_reviews)
+    fills the review_<target> and post_edit_<target> columns; the others are "unreviewed"."""
+    reviews = reviews or {}
     languages = {d.source_lang for d in docs} | set(targets)
     doc_rows, segment_rows = [], []
     for doc in docs:
@@ -73,6 +79,7 @@ def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict)
                 TRANSLATION_COLUMN: pair, "copied_targets": doc.copied_targets,
                 "quality_flags": doc.quality_flags[i] if doc.quality_flags else [],
                 **{similarity_column(t): doc.similarities.get(t, [None] * len(doc.segments))[i] for t in targets},
+                **review_columns(seg.segment_id, targets, doc.copied_targets, reviews),
                 "run_id": run["run_id"],
             })
     return DatasetDict({
@@ -80,6 +87,17 @@ def build_dataset(docs: list[TranslatedDocument], targets: list[str], run: dict)
         SEGMENTS: Dataset.from_list(segment_rows, features=segments_features(languages, targets)),
         RUNS: Dataset.from_list([run], features=RUNS_FEATURES),
     })
+
+
+def review_columns(segment_id: str, targets: list[str], copied_targets: list[str], reviews: dict) -> dict:
+    """review_<target> (status) and post_edit_<target> of one segment; None for copied targets."""
+    columns = {}
+    for target in targets:
+        review = reviews.get((segment_id, target))
+        copied = target in copied_targets
+        columns[review_column(target)] = None if copied else review.status if review else UNREVIEWED
+        columns[post_edit_column(target)] = review.post_edit if review and review.status == EDITED else None
+    return columns
 
 
 def check_writable(out_dir: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, seed_lines  # noqa: E402
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, XSS, seed_lines  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -35,4 +35,22 @@ def translated_dir(tiny_model, tmp_path_factory) -> Path:
     code = main(["translate", str(SEEDS_DIR), "--model", str(tiny_model), "--out", str(out),
                  "--max-input-tokens", "1024", *TEST_DECODING_ARGS])
     assert code == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def reviewed_dataset(tiny_model, tmp_path_factory) -> Path:
+    """Two seeds translated with the tiny model into English only; one carries markup that must show as text."""
+    root = tmp_path_factory.mktemp("review")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    (seeds / "be.txt").write_text((SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8"),
+                                  encoding="utf-8")
+    (seeds / "markup.txt").write_text(f"Цены на хлеб выросли. {XSS}\n", encoding="utf-8")
+    (seeds / "markup.lang").write_text("rus_Cyrl\n", encoding="utf-8")
+    out = root / "out" / "translations"
+    from seedmt.cli import main
+
+    assert main(["translate", str(seeds), "--out", str(out), "--model", str(tiny_model), "--targets", "eng_Latn",
+                 "--beam-size", "1", "--max-new-tokens", "6", "--cache", str(root / "cache.sqlite")]) == 0
     return out

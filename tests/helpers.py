@@ -2,7 +2,11 @@
 own usage (the oracle the backends must equal), and alignment cases with a known gold alignment."""
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,3 +176,28 @@ def scores(predicted: set, gold: set) -> tuple[float, float, float]:
 
 
 ALL_CASES = [(doc_id, target) for doc_id in sorted(EXPECTED_SEED_LANGS) for target in ("eng_Latn", "zho_Hans")]
+
+
+# --- the review app ---------------------------------------------------------------------------------------
+
+# Markup in a seed, which every page must show as text.
+XSS = "<img src=x onerror=alert(1)> </script><script>alert(2)</script>"
+
+
+def fresh_copy(dataset: Path, tmp_path: Path) -> Path:
+    """A copy of the dataset with no review store, so that each test starts from nothing."""
+    import shutil
+
+    copy = tmp_path / "translations"
+    shutil.copytree(dataset, copy)
+    return copy
+
+
+def start_server(dataset: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "seedmt", "review", str(dataset), "--port", "0",
+                                "--reviewer", "ana"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    line = process.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+    assert match, (line, process.stderr.read() if process.poll() is not None else "")
+    return process, match.group(0)

@@ -20,6 +20,7 @@ from seedmt.translate.backends import TranslationBackend
 from seedmt.translate.cache import INPUTS as CACHED_INPUTS
 from seedmt.translate.cache import SEGMENTS as CACHED_SEGMENTS
 from seedmt.translate.cache import SegmentCache, system_key
+from seedmt.dataset.reviews import current_reviews
 from seedmt.dataset.storage import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
 from seedmt.core.errors import OutputError, SeedProblem, SettingsError
 from seedmt.text.ingest import ingest
@@ -348,8 +349,12 @@ def run_translation(job: TranslationJob, backend: TranslationBackend | None = No
                 cache.close()
         run = make_run_record(engine.describe(), job.decoding, job.batching, segmentation_record(job),
                               list(job.targets), started, utc_now(), inputs_digest(docs), engine.record())
+        # Reviews of this dataset's earlier runs, where the translation reviewed is still the one translated.
+        reviews = current_reviews(job.out_dir, [(segment.segment_id, target, doc.translations[target][i])
+                                                for doc in docs for target in job.targets
+                                                for i, segment in enumerate(doc.segments)])
         try:
-            save_atomically(build_dataset(docs, list(job.targets), run), job.out_dir)
+            save_atomically(build_dataset(docs, list(job.targets), run, reviews), job.out_dir)
         except OutputError as err:
             kept = (f"; the translations are kept in the segment cache {job.resolved_cache_path()}, so the same "
                     "command translates nothing again once the problem is fixed") if job.use_cache else ""

@@ -6,6 +6,7 @@ import json
 import platform
 from importlib import metadata
 
+from seedmt.dataset.schema import SCHEMA_VERSION
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 TRACKED_PACKAGES = ("seedmt", "torch", "transformers", "tokenizers", "ctranslate2", "datasets",
@@ -77,4 +78,5 @@ def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: Ba
         "signature": signature,
         "backend_details": json.dumps({k: v for k, v in backend_info.items() if k not in _RUN_COLUMNS},
                                       sort_keys=True, default=str),
+        "schema_version": SCHEMA_VERSION,
     }

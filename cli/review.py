@@ -1,0 +1,93 @@
+"""`seedmt review` (the review app) and `seedmt review export` (reviewed translations -> references)."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from seedmt.cli.common import EXIT_OK
+from seedmt.core.errors import SettingsError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def add_parsers(sub) -> None:
+    rv = sub.add_parser(
+        "review", help="review and post-edit translations in the browser (a local web app)",
+        description="Start a local web app over a translated dataset: documents with their review progress, a "
+                    "worst-first queue of segments (quality flags, then lowest similarity, then lowest chrF2++ "
+                    "against references), post-editing with a word-level diff, accept / reject, undo / redo, all "
+                    "from the keyboard (press ? in the app). Every action is saved at once in "
+                    "<OUT>.review.sqlite beside the dataset, which itself is never modified. "
+                    "`seedmt review export [OUT]` writes the reviewed translations as references.")
+    rv.add_argument("dataset", nargs="?", type=Path, default=Path("out/translations"),
+                    help="dataset folder written by `seedmt translate` (default: %(default)s)")
+    rv.add_argument("--references", type=Path, default=Path("references"),
+                    help="references shown beside the translations, with chrF2++ (default: %(default)s)")
+    rv.add_argument("--reviewer", default=_user(), help="your name in the review log (default: %(default)s)")
+    rv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    rv.add_argument("--port", type=int, default=8765, help="(default: %(default)s; 0 = any free port)")
+    rv.add_argument("--open", action="store_true", help="open the app in the default browser")
+    rv.add_argument("--allow-remote", action="store_true",
+                    help="allow a --host other than this machine's loopback (the access token is still required)")
+    rv.set_defaults(handler=run_review)
+
+    ex = sub.add_parser(
+        "review-export", help="write reviewed translations as references (also: seedmt review export)",
+        description="Every accepted or post-edited translation becomes a reference: "
+                    "references/<target>/<doc_id>.jsonl (segment-level; other segments are skipped with the "
+                    "reason) and <doc_id>.provenance.json (reviewers, date, the system that made the "
+                    "translations, counts). Reference files not written by a review export are never replaced "
+                    "without --force.")
+    ex.add_argument("dataset", nargs="?", type=Path, default=Path("out/translations"),
+                    help="dataset folder that was reviewed (default: %(default)s)")
+    ex.add_argument("--references", type=Path, default=Path("references"),
+                    help="references folder to write (default: %(default)s)")
+    ex.add_argument("--force", action="store_true", help="replace reference files other tools wrote")
+    ex.set_defaults(handler=run_export)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "reviewer"
+
+
+def run_review(args) -> int:
+    from seedmt.review.app import ReviewSettings, create_app, serve
+
+    if args.host not in LOOPBACK and not args.allow_remote:
+        raise SettingsError(f"--host {args.host} would let other machines reach the app; pass --allow-remote as "
+                            "well if that is what you want (the access token is still required)")
+    settings = ReviewSettings(args.dataset, args.references if args.references.is_dir() else None,
+                              reviewer=args.reviewer, host=args.host, port=args.port or _free_port(args.host))
+    create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
+
+    def ready(url: str) -> None:
+        print(f"seedmt review: {url}", flush=True)
+        print("Ctrl+C stops the app; every action is already saved.", flush=True)
+
+    try:
+        serve(settings, open_browser=args.open, ready=ready)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def run_export(args) -> int:
+    from seedmt.review.export import export_references
+
+    written = export_references(args.dataset, args.references, force=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} reference file(s) from the review of {args.dataset}", file=sys.stderr)
+    return EXIT_OK

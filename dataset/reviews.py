@@ -1,0 +1,270 @@
+"""The review store: what people decided about each segment's translation, kept beside the dataset.
+
+`<dataset>.review.sqlite` (a sibling of the dataset folder, which the review app never modifies) holds an
+append-only log of actions and the state they lead to, one SQLite transaction per action, in WAL mode with
+`synchronous=FULL`: an action the app has acknowledged survives a crash or a kill -9. Reopening the store
+restores everything, undo and redo included.
+
+Per segment and target a translation is `unreviewed`, `accepted` (as is), `edited` (a post-edit stored beside
+the machine translation, which is kept) or `rejected` (with a reason). Every action records who, when, which
+segment and target, the status and text before and after, and the seconds the reviewer spent on it.
+
+A review belongs to the machine translation it was made on: the store keeps that text, and a later dataset
+whose translation of the segment differs (another checkpoint, say) does not inherit it (`current_reviews`).
+
+Post-editing effort is HTER: TER of the machine translation against its post-edit (sacrebleu; Chinese and
+Japanese tokenized as sacrebleu's `asian_support` does), as a percentage like every TER sacrebleu reports."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from seedmt.core.clock import utc_now
+from seedmt.core.errors import SeedMTError
+
+STORE_SUFFIX = ".review.sqlite"
+SCHEMA_VERSION = 1
+UNREVIEWED, ACCEPTED, EDITED, REJECTED = "unreviewed", "accepted", "edited", "rejected"
+STATUSES = (UNREVIEWED, ACCEPTED, EDITED, REJECTED)
+# What a reviewer can do to one segment's translation, and the status it leads to.
+ACTION_STATUS = {"accept": ACCEPTED, "edit": EDITED, "reject": REJECTED, "reset": UNREVIEWED}
+
+
+class ReviewStoreError(SeedMTError):
+    """The review store cannot be opened or read (corrupt, from a newer seedmt, not a review store)."""
+
+
+class ReviewConflict(SeedMTError):
+    """The segment changed since the client loaded it (another tab or reviewer saved first)."""
+
+    def __init__(self, current: Review, attempted: dict) -> None:
+        super().__init__(f"{current.segment_id} ({current.target}) was changed by {current.reviewer or 'someone'} "
+                         f"at {current.updated_at}; reload to see both versions")
+        self.current, self.attempted = current, attempted
+
+
+@dataclass(frozen=True)
+class Review:
+    segment_id: str
+    target: str
+    status: str
+    machine_translation: str  # the translation the review was made on
+    post_edit: str | None  # the reviewer's text when edited
+    reason: str | None  # why it was rejected
+    reviewer: str | None
+    updated_at: str | None
+    version: int  # increases with every action on this segment and target
+    seconds: float  # time spent on it, all actions together
+
+    @property
+    def final_text(self) -> str | None:
+        """The translation a reviewer stands behind: the post-edit, or the machine translation accepted as is."""
+        if self.status == EDITED:
+            return self.post_edit
+        if self.status == ACCEPTED:
+            return self.machine_translation
+        return None
+
+
+def store_path(dataset_dir: Path) -> Path:
+    dataset_dir = Path(dataset_dir)
+    return dataset_dir.with_name(dataset_dir.name + STORE_SUFFIX)
+
+
+def hter(machine_translation: str, post_edit: str, target: str) -> float:
+    """TER of the machine translation against the post-edit, in percent (0: nothing changed)."""
+    from sacrebleu.metrics import TER
+
+    from seedmt.core.languages import written_without_spaces
+
+    return round(TER(asian_support=written_without_spaces(target)).sentence_score(
+        machine_translation, [post_edit]).score, 2)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (
+    segment_id TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, machine_translation TEXT NOT NULL,
+    post_edit TEXT, reason TEXT, reviewer TEXT, updated_at TEXT, version INTEGER NOT NULL,
+    seconds REAL NOT NULL DEFAULT 0, PRIMARY KEY (segment_id, target));
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, reviewer TEXT NOT NULL, segment_id TEXT NOT NULL,
+    target TEXT NOT NULL, action TEXT NOT NULL, status_before TEXT NOT NULL, status_after TEXT NOT NULL,
+    text_before TEXT, text_after TEXT, reason_before TEXT, reason_after TEXT, seconds REAL NOT NULL DEFAULT 0,
+    undoes INTEGER REFERENCES actions(id), undone INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS actions_by_reviewer ON actions (reviewer, id);
+"""
+
+
+class ReviewStore:
+    """The SQLite review store of one dataset. Thread-safe for the web app: one connection, one lock."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        import threading
+
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        if not self.path.exists() and not create:
+            raise ReviewStoreError(f"{self.path}: no review store (nothing has been reviewed yet)")
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=FULL")  # an acknowledged action is on disk
+            status = self._connection.execute("PRAGMA quick_check").fetchone()[0]
+            if status != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+            self._check_schema()
+        except sqlite3.DatabaseError as err:
+            raise ReviewStoreError(f"{self.path}: not a readable review store ({err}); move it aside to start "
+                                   "afresh") from None
+        except OSError as err:
+            raise ReviewStoreError(f"{self.path}: {err.strerror or err}") from None
+
+    def _check_schema(self) -> None:
+        tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            raise ReviewStoreError(f"{self.path}: an SQLite file, but not a seedmt review store")
+        self._connection.executescript(_SCHEMA)
+        self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        version = int(self._connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise ReviewStoreError(f"{self.path}: written by a newer seedmt (review store schema {version}; this "
+                                   f"one reads {SCHEMA_VERSION}); upgrade seedmt")
+
+    def close(self) -> None:
+        self._connection.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._connection.execute("BEGIN IMMEDIATE")
+                yield self._connection
+                self._connection.execute("COMMIT")
+            except BaseException:
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+                raise
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def reviews(self) -> dict[tuple[str, str], Review]:
+        """Every reviewed (segment_id, target)'s current state."""
+        with self._lock:
+            rows = self._connection.execute("SELECT * FROM state").fetchall()
+        return {(row[0], row[1]): Review(*row) for row in rows}
+
+    def review(self, segment_id: str, target: str) -> Review | None:
+        with self._lock:
+            row = self._connection.execute("SELECT * FROM state WHERE segment_id=? AND target=?",
+                                           (segment_id, target)).fetchone()
+        return Review(*row) if row else None
+
+    def actions(self, segment_id: str | None = None) -> list[dict]:
+        query, args = "SELECT * FROM actions", ()
+        if segment_id is not None:
+            query, args = query + " WHERE segment_id=?", (segment_id,)
+        with self._lock:
+            cursor = self._connection.execute(query + " ORDER BY id", args)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    # --- writing: one transaction per action ------------------------------------------------------------
+
+    def act(self, segment_id: str, target: str, action: str, *, machine_translation: str, reviewer: str,
+            text: str | None = None, reason: str | None = None, expected_version: int | None = None,
+            seconds: float = 0.0) -> Review:
+        """Apply `action` (accept, edit, reject, reset). `expected_version`: the version the client saw; a
+        different current version raises ReviewConflict and nothing is written."""
+        if action not in ACTION_STATUS:
+            raise ValueError(f"unknown action '{action}' (one of {', '.join(ACTION_STATUS)})")
+        if action == "edit" and (text is None or not text.strip()):
+            raise ValueError("an edit needs the post-edited text")
+        if action == "reject" and not (reason or "").strip():
+            raise ValueError("a rejection needs a reason")
+        status = ACTION_STATUS[action]
+        after_text = text.strip() if action == "edit" else None
+        after_reason = reason.strip() if action == "reject" else None
+        with self._transaction() as db:
+            current = self._current(db, segment_id, target, machine_translation)
+            if expected_version is not None and expected_version != current.version:
+                raise ReviewConflict(current, {"action": action, "text": text, "reason": reason,
+                                               "version": expected_version})
+            # A new action ends what could be redone.
+            db.execute("UPDATE actions SET undone=1 WHERE reviewer=? AND action='undo'", (reviewer,))
+            return self._apply(db, current, reviewer, action, status, after_text, after_reason, seconds, None)
+
+    def undo(self, reviewer: str) -> Review | None:
+        """Undo this reviewer's latest action not undone yet (a redo counts); None when there is nothing to undo."""
+        with self._transaction() as db:
+            row = db.execute("SELECT id, segment_id, target, status_before, text_before, reason_before FROM actions "
+                             "WHERE reviewer=? AND undone=0 AND action != 'undo' ORDER BY id DESC LIMIT 1",
+                             (reviewer,)).fetchone()
+            if row is None:
+                return None
+            action_id, segment_id, target, status, text, reason = row
+            db.execute("UPDATE actions SET undone=1 WHERE id=?", (action_id,))
+            return self._apply(db, self._current(db, segment_id, target, None), reviewer, "undo", status, text,
+                               reason, 0.0, action_id)
+
+    def redo(self, reviewer: str) -> Review | None:
+        """Redo what this reviewer's latest undo took back, as long as nothing new was done since (a new
+        action clears the redo history, as in any editor); None when there is nothing to redo."""
+        with self._transaction() as db:
+            row = db.execute("SELECT u.id, a.segment_id, a.target, a.status_after, a.text_after, a.reason_after "
+                             "FROM actions u JOIN actions a ON a.id = u.undoes WHERE u.reviewer=? AND "
+                             "u.action='undo' AND u.undone=0 ORDER BY u.id DESC LIMIT 1", (reviewer,)).fetchone()
+            if row is None:
+                return None
+            undo_id, segment_id, target, status, text, reason = row
+            db.execute("UPDATE actions SET undone=1 WHERE id=?", (undo_id,))
+            return self._apply(db, self._current(db, segment_id, target, None), reviewer, "redo", status, text,
+                               reason, 0.0, undo_id)
+
+    def _current(self, db, segment_id: str, target: str, machine_translation: str | None) -> Review:
+        row = db.execute("SELECT * FROM state WHERE segment_id=? AND target=?", (segment_id, target)).fetchone()
+        if row is not None:
+            review = Review(*row)
+            if machine_translation is not None and review.machine_translation != machine_translation:
+                # The dataset holds a new translation of this segment: the old review does not apply to it.
+                return Review(segment_id, target, UNREVIEWED, machine_translation, None, None, None, None,
+                              review.version, 0.0)
+            return review
+        if machine_translation is None:
+            raise ReviewStoreError(f"{segment_id} ({target}) has no review to undo or redo")
+        return Review(segment_id, target, UNREVIEWED, machine_translation, None, None, None, None, 0, 0.0)
+
+    def _apply(self, db, current: Review, reviewer: str, action: str, status: str, text: str | None,
+               reason: str | None, seconds: float, undoes: int | None) -> Review:
+        now = utc_now()
+        db.execute("INSERT INTO actions (at, reviewer, segment_id, target, action, status_before, status_after, "
+                   "text_before, text_after, reason_before, reason_after, seconds, undoes) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (now, reviewer, current.segment_id, current.target, action, current.status, status,
+                    current.post_edit, text, current.reason, reason, max(0.0, float(seconds)), undoes))
+        updated = Review(current.segment_id, current.target, status, current.machine_translation, text, reason,
+                         reviewer, now, current.version + 1, current.seconds + max(0.0, float(seconds)))
+        db.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (updated.segment_id, updated.target, updated.status, updated.machine_translation,
+                    updated.post_edit, updated.reason, updated.reviewer, updated.updated_at, updated.version,
+                    updated.seconds))
+        return updated
+
+
+def current_reviews(dataset_dir: Path, translations: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], Review]:
+    """Reviews from the store beside `dataset_dir` that apply to these (segment_id, target, translation):
+    a review made on another translation of the segment does not. Empty when there is no store."""
+    path = store_path(dataset_dir)
+    if not path.exists():
+        return {}
+    store = ReviewStore(path, create=False)
+    try:
+        reviews = store.reviews()
+    finally:
+        store.close()
+    return {(segment_id, target): reviews[(segment_id, target)] for segment_id, target, text in translations
+            if (segment_id, target) in reviews and reviews[(segment_id, target)].machine_translation == text
+            and reviews[(segment_id, target)].status != UNREVIEWED}

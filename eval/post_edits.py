@@ -1,0 +1,95 @@
+"""Post-edits as references: what reviewers accepted or post-edited in `seedmt review`, in the reference shape
+`seedmt eval` reads. Scored against them, a system's TER is its HTER (human-targeted TER), the usual measure of
+post-editing effort when checkpoints are compared; `seedmt review export` writes the same lines to
+`references/`."""
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seedmt.core.errors import SeedMTError
+from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, ReviewStore, hter, store_path
+from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.dataset.storage import load_translations
+from seedmt.eval.references import REFERENCE_SUFFIX
+
+ORIGIN = {EDITED: "post-edited", ACCEPTED: "accepted as is"}
+
+
+@dataclass
+class ReviewedReference:
+    """One document's reference file for one target, built from its reviews."""
+
+    doc_id: str
+    target: str
+    lines: list[dict]
+    kinds: Counter = field(default_factory=Counter)  # post-edited, accepted as is, rejected, not reviewed
+    reviewers: set[str] = field(default_factory=set)
+    hters: list[float] = field(default_factory=list)
+
+
+def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
+    """Per document and target with at least one accepted or post-edited translation: a line per segment, in
+    document order, with `text` (and `origin`, `reviewer`, `reviewed_at`) or `skip` and the reason."""
+    path = store_path(dataset_dir)
+    if not path.exists():
+        raise SeedMTError(f"{path}: no review store; review the dataset first (`seedmt review {dataset_dir}`)")
+    store = ReviewStore(path, create=False)
+    try:
+        reviews = store.reviews()
+    finally:
+        store.close()
+    dataset = load_translations(dataset_dir)
+    targets = list(dataset[RUNS][0]["targets"])
+    rows = sorted(dataset[SEGMENTS], key=lambda r: (r["doc_id"], r["index"]))
+    out: list[ReviewedReference] = []
+    for target in targets:
+        by_doc: dict[str, ReviewedReference] = {}
+        for row in rows:
+            if target in row["copied_targets"]:
+                continue
+            reference = by_doc.setdefault(row["doc_id"], ReviewedReference(row["doc_id"], target, []))
+            translation = row[TRANSLATION_COLUMN][target]
+            review = reviews.get((row["segment_id"], target))
+            if review is not None and review.machine_translation != translation:
+                review = None  # made on another translation of the segment
+            line = {"segment_id": row["segment_id"], "source": row[TRANSLATION_COLUMN][row["source_lang"]]}
+            if review is not None and review.status in ORIGIN:
+                line.update(text=review.final_text, origin=ORIGIN[review.status], reviewer=review.reviewer,
+                            reviewed_at=review.updated_at)
+                reference.kinds[ORIGIN[review.status]] += 1
+                reference.reviewers.add(review.reviewer)
+                if review.status == EDITED:
+                    reference.hters.append(hter(translation, review.post_edit, target))
+            elif review is not None and review.status == REJECTED:
+                line["skip"] = f"translation rejected in review: {review.reason}"
+                reference.kinds["rejected"] += 1
+            else:
+                line["skip"] = "not reviewed"
+                reference.kinds["not reviewed"] += 1
+            reference.lines.append(line)
+        out += [r for r in by_doc.values() if r.kinds["post-edited"] or r.kinds["accepted as is"]]
+    return out
+
+
+def reference_jsonl(lines: list[dict]) -> str:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
+@contextmanager
+def post_edit_references(dataset_dir: Path) -> Iterator[Path]:
+    """A temporary references folder holding the dataset's post-edits and accepted translations."""
+    references = reviewed_references(Path(dataset_dir))
+    if not references:
+        raise SeedMTError(f"no translation of {dataset_dir} is accepted or post-edited yet (`seedmt review`)")
+    with tempfile.TemporaryDirectory(prefix="seedmt-post-edits-") as folder:
+        for reference in references:
+            path = Path(folder) / reference.target / f"{reference.doc_id}{REFERENCE_SUFFIX}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(reference_jsonl(reference.lines), encoding="utf-8")
+        yield Path(folder)

@@ -1,0 +1,172 @@
+"""What the review app shows: every (segment, target) of a dataset as a review item, its signals, the
+worst-first queue, filters and pages.
+
+An item carries what tells a reviewer where to look: quality flags, the source-translation similarity, the
+reference (when `references/` has one) and chrF2++ against it, and the review itself (status, post-edit).
+The worst-first queue puts flagged items first, then the lowest similarity, then the lowest chrF2++.
+
+The dataset is read once (Arrow, memory-mapped); reviews come from the store and change as people act."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seedmt.align.similarity import LOW_SIMILARITY
+from seedmt.core.errors import SeedMTError
+from seedmt.dataset.reviews import UNREVIEWED, Review
+from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, similarity_column
+from seedmt.dataset.storage import load_translations
+
+PAGE_SIZE = 50
+
+
+class NotADatasetError(SeedMTError):
+    """The folder is not a dataset written by `seedmt translate`."""
+
+
+@dataclass
+class Item:
+    """One segment's translation into one target."""
+
+    segment_id: str
+    doc_id: str
+    index: int
+    target: str
+    source_lang: str
+    source: str
+    translation: str
+    flags: list[str]  # this target's quality flags, without the target prefix
+    similarity: float | None
+    reference: str | None = None
+    chrf: float | None = None
+
+    def worst_first_key(self) -> tuple:
+        """Flags first, then the lowest similarity, then the lowest chrF2++; missing signals go last."""
+        return (not self.flags, self.similarity if self.similarity is not None else math.inf,
+                self.chrf if self.chrf is not None else math.inf, self.doc_id, self.index)
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source_lang: str
+    segments: int
+    items: list[Item] = field(default_factory=list)
+    chrf: dict[str, float] = field(default_factory=dict)  # per target, corpus chrF2++ against the references
+
+
+class ReviewQueue:
+    def __init__(self, dataset_dir: Path, references_dir: Path | None = None) -> None:
+        self.dataset_dir = Path(dataset_dir)
+        self.dataset = _open_dataset(self.dataset_dir)
+        run = self.dataset[RUNS][0]
+        self.targets: list[str] = list(run["targets"])
+        self.system = run["signature"]
+        self.run_id = run["run_id"]
+        self.items: list[Item] = []
+        self.documents: dict[str, Document] = {}
+        segments = self.dataset[SEGMENTS]
+        columns = {name: segments[name] for name in ("segment_id", "doc_id", "index", "source_lang",
+                                                     "copied_targets", "quality_flags")}
+        translations = segments[TRANSLATION_COLUMN]
+        similarities = {t: segments[similarity_column(t)] if similarity_column(t) in segments.column_names
+                        else [None] * len(segments) for t in self.targets}
+        for row in self.dataset[DOCUMENTS]:
+            self.documents[row["doc_id"]] = Document(row["doc_id"], row["source_lang"], row["num_segments"])
+        for k in range(len(segments)):
+            source_lang = columns["source_lang"][k]
+            for target in self.targets:
+                if target in columns["copied_targets"][k]:
+                    continue
+                prefix = f"{target}:"
+                item = Item(columns["segment_id"][k], columns["doc_id"][k], columns["index"][k], target, source_lang,
+                            translations[k][source_lang], translations[k][target],
+                            [f[len(prefix):] for f in columns["quality_flags"][k] if f.startswith(prefix)],
+                            similarities[target][k])
+                self.items.append(item)
+                self.documents[item.doc_id].items.append(item)
+        self.by_key = {(item.segment_id, item.target): item for item in self.items}
+        self.notes: list[str] = []
+        if references_dir is not None and Path(references_dir).is_dir():
+            self._add_references(Path(references_dir))
+        self.worst_first = sorted(self.items, key=Item.worst_first_key)
+
+    def _add_references(self, references_dir: Path) -> None:
+        """Reference and chrF2++ per item, where the references follow the dataset's segmentation."""
+        from seedmt.eval.evaluate import pair_dataset, per_document_scores
+        from seedmt.eval.metrics import segment_chrf
+        from sacrebleu.metrics import CHRF
+
+        try:
+            directions, notes = pair_dataset(self.dataset_dir, references_dir)
+        except SeedMTError as err:
+            self.notes.append(str(err))
+            return
+        self.notes += notes
+        for (_, target), paired in directions.items():
+            for members, reference, chrf in zip(paired.unit_segments, paired.references,
+                                                segment_chrf(paired.hypotheses, paired.references)):
+                for segment_id in members:
+                    item = self.by_key.get((segment_id, target))
+                    if item is not None:
+                        item.reference, item.chrf = reference, round(chrf, 2)
+            for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
+                self.documents[doc_id].chrf[target] = round(scores["chrF2++"], 2)
+
+    def select(self, reviews: dict[tuple[str, str], Review], *, doc: str | None = None, target: str | None = None,
+               flag: str | None = None, status: str | None = None, order: str = "worst") -> list[Item]:
+        items = self.worst_first if order == "worst" else self.items
+        out = []
+        for item in items:
+            if doc and item.doc_id != doc or target and item.target != target:
+                continue
+            if flag == "any" and not item.flags or flag and flag != "any" and flag not in item.flags:
+                continue
+            if status and status_of(item, reviews) != status:
+                continue
+            out.append(item)
+        return out
+
+    def document_summaries(self, reviews: dict[tuple[str, str], Review]) -> list[dict]:
+        out = []
+        for doc in self.documents.values():
+            counts = defaultdict(int)
+            for item in doc.items:
+                counts[status_of(item, reviews)] += 1
+            out.append({"doc_id": doc.doc_id, "source_lang": doc.source_lang, "segments": doc.segments,
+                        "items": len(doc.items), "reviewed": len(doc.items) - counts[UNREVIEWED],
+                        "flagged": sum(bool(item.flags) for item in doc.items),
+                        "low_similarity": sum(item.similarity is not None and item.similarity < LOW_SIMILARITY
+                                              for item in doc.items),
+                        "chrf": doc.chrf, "counts": dict(counts)})
+        return out
+
+
+def status_of(item: Item, reviews: dict[tuple[str, str], Review]) -> str:
+    review = reviews.get((item.segment_id, item.target))
+    if review is None or review.machine_translation != item.translation:
+        return UNREVIEWED
+    return review.status
+
+
+def _open_dataset(dataset_dir: Path):
+    from seedmt.dataset.schema import TABLES
+
+    if not dataset_dir.is_dir():
+        raise NotADatasetError(f"{dataset_dir}: no such folder; pass the folder `seedmt translate` wrote")
+    if not (dataset_dir / "dataset_dict.json").is_file():
+        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no dataset_dict.json); pass the folder "
+                               "`seedmt translate` wrote")
+    try:
+        dataset = load_translations(dataset_dir)
+    except Exception as err:  # noqa: BLE001 - any failure to read it means the same to the user
+        raise NotADatasetError(f"{dataset_dir}: cannot read the dataset ({err})") from None
+    missing = [t for t in TABLES if t not in dataset]
+    if missing:
+        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no {', '.join(missing)} table)")
+    from seedmt.dataset.schema import check_schema_version
+
+    check_schema_version(dataset, dataset_dir)
+    return dataset

@@ -1,0 +1,231 @@
+// seedmt review: keyboard-first review of a translation dataset. Every text is written with textContent.
+"use strict";
+
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const rows = Array.from(document.querySelectorAll("tr.item"));
+let current = -1;
+let openedAt = performance.now();  // when the current row got the reviewer's attention
+
+function toast(message, isError) {
+  const box = document.getElementById("toast");
+  box.textContent = message;
+  box.className = isError ? "error shown" : "shown";
+  clearTimeout(box.hideTimer);
+  box.hideTimer = setTimeout(() => { box.className = ""; }, isError ? 8000 : 2500);
+}
+
+function select(index) {
+  if (!rows.length) return;
+  index = Math.max(0, Math.min(rows.length - 1, index));
+  if (current >= 0) rows[current].classList.remove("current");
+  current = index;
+  const row = rows[current];
+  row.classList.add("current");
+  row.focus({preventScroll: true});
+  row.scrollIntoView({block: "nearest"});
+  openedAt = performance.now();
+  document.body.dataset.current = row.dataset.segment + " " + row.dataset.target;
+}
+
+function spentSeconds() {
+  return Math.round((performance.now() - openedAt) / 100) / 10;
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST", credentials: "same-origin",
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+    body: JSON.stringify(body || {}),
+  });
+  let data = {};
+  try { data = await response.json(); } catch (err) { data = {error: "unexpected answer from the server"}; }
+  return {status: response.status, data};
+}
+
+function rowFor(segment, target) {
+  return rows.find((r) => r.dataset.segment === segment && r.dataset.target === target);
+}
+
+function showReview(row, review) {
+  if (!row) return;
+  row.dataset.version = review.version;
+  row.dataset.status = review.status;
+  row.className = row.className.replace(/status-\w+/, "status-" + review.status);
+  row.querySelector(".state").textContent = review.status;
+  row.querySelector(".why").textContent = review.status === "rejected" ? (review.reason || "") : "";
+  const box = row.querySelector(".post-edit");
+  box.replaceChildren();
+  const hterBadge = row.querySelector(".hter");
+  if (review.status === "edited" && review.diff) {
+    for (const [op, text] of review.diff) {
+      const span = document.createElement("span");
+      span.className = op;
+      span.textContent = text;
+      box.appendChild(span);
+    }
+    box.hidden = false;
+    hterBadge.textContent = "HTER " + review.hter;
+    hterBadge.hidden = false;
+  } else {
+    box.hidden = true;
+    hterBadge.hidden = true;
+  }
+  if (review.status === "edited") row.querySelector(".editor").value = review.post_edit;
+}
+
+function showConflict(row, conflict) {
+  const mine = conflict.attempted;
+  const theirs = conflict.current;
+  let box = row.querySelector(".conflict");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "conflict";
+    row.querySelector(".translation").appendChild(box);
+  }
+  box.replaceChildren();
+  const title = document.createElement("strong");
+  title.textContent = "Conflict: this segment was saved elsewhere first. Nothing was overwritten.";
+  const saved = document.createElement("div");
+  saved.className = "theirs";
+  saved.textContent = "saved (" + (theirs.reviewer || "?") + ", " + theirs.status + "): " +
+      (theirs.status === "edited" ? theirs.post_edit : theirs.status === "rejected" ? theirs.reason : "");
+  const attempted = document.createElement("div");
+  attempted.className = "mine";
+  attempted.textContent = "yours (" + mine.action + "): " + (mine.text || mine.reason || "");
+  box.append(title, saved, attempted);
+  showReview(row, theirs);
+}
+
+async function act(action, extra) {
+  const row = rows[current];
+  if (!row) return false;
+  const body = Object.assign({segment_id: row.dataset.segment, target: row.dataset.target, action: action,
+                              version: Number(row.dataset.version), seconds: spentSeconds()}, extra || {});
+  const {status, data} = await post("/api/act", body);
+  if (status === 409) {
+    showConflict(row, data.conflict);
+    toast(data.error, true);
+    return false;
+  }
+  if (status !== 200) {
+    toast(data.error || ("error " + status), true);
+    return false;
+  }
+  const old = row.querySelector(".conflict");
+  if (old) old.remove();
+  showReview(row, data);
+  toast(action === "edit" ? "saved" : action === "accept" ? "accepted" : action === "reject" ? "rejected" : "reset");
+  return true;
+}
+
+async function undoRedo(which) {
+  const {status, data} = await post("/api/" + which);
+  if (status !== 200) { toast(data.error || ("error " + status), true); return; }
+  if (!data.review) { toast("nothing to " + which); return; }
+  const row = rowFor(data.review.segment_id, data.review.target);
+  showReview(row, data.review);
+  if (row) select(rows.indexOf(row));
+  toast(which === "undo" ? "undone" : "redone");
+}
+
+function startEdit() {
+  const row = rows[current];
+  if (!row) return;
+  const editor = row.querySelector(".editor");
+  editor.hidden = false;
+  row.classList.add("editing");
+  editor.focus();
+  editor.setSelectionRange(editor.value.length, editor.value.length);
+}
+
+function stopEdit(row) {
+  row.querySelector(".editor").hidden = true;
+  row.querySelector(".reason").hidden = true;
+  row.classList.remove("editing");
+  row.focus({preventScroll: true});
+}
+
+function startReject() {
+  const row = rows[current];
+  if (!row) return;
+  const reason = row.querySelector(".reason");
+  reason.hidden = false;
+  row.classList.add("editing");
+  reason.focus();
+}
+
+function goToPage(delta) {
+  const nav = document.querySelector("nav.pages");
+  if (!nav) return;
+  const page = Number(nav.dataset.page) + delta;
+  if (page < 0 || page >= Number(nav.dataset.pages)) return;
+  const url = new URL(window.location.href);
+  url.searchParams.set("page", page);
+  url.searchParams.delete("token");
+  window.location.assign(url.pathname + url.search);
+}
+
+function toggleShortcuts(show) {
+  const panel = document.getElementById("shortcuts");
+  panel.hidden = show === undefined ? !panel.hidden : !show;
+}
+
+document.addEventListener("keydown", async (event) => {
+  const target = event.target;
+  const row = rows[current];
+  if (target.classList && target.classList.contains("editor")) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (await act("edit", {text: target.value})) { stopEdit(row); select(current + 1); }
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      stopEdit(row);
+    }
+    return;
+  }
+  if (target.classList && target.classList.contains("reason")) {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (await act("reject", {reason: target.value})) { stopEdit(row); select(current + 1); }
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      stopEdit(row);
+    }
+    return;
+  }
+  if (target.tagName === "SELECT" || target.tagName === "INPUT" || target.tagName === "BUTTON") {
+    if (event.key === "Escape") { target.blur(); if (row) row.focus(); }
+    return;
+  }
+  if (event.key === "?") { toggleShortcuts(); return; }
+  if (event.key === "Escape") { toggleShortcuts(false); return; }
+  if (event.ctrlKey || event.metaKey) {
+    if (event.key === "z") { event.preventDefault(); await undoRedo("undo"); }
+    else if (event.key === "y") { event.preventDefault(); await undoRedo("redo"); }
+    return;
+  }
+  switch (event.key) {
+    case "j": case "ArrowDown": event.preventDefault(); select(current + 1); break;
+    case "k": case "ArrowUp": event.preventDefault(); select(current - 1); break;
+    case "Enter": event.preventDefault(); startEdit(); break;
+    case "a": if (await act("accept")) select(current + 1); break;
+    case "r": event.preventDefault(); startReject(); break;
+    case "x": await act("reset"); break;
+    case "u": await undoRedo("undo"); break;
+    case "U": await undoRedo("redo"); break;
+    case "/": {
+      event.preventDefault();
+      const first = document.querySelector("#filters select");
+      if (first) first.focus();
+      break;
+    }
+    case "n": goToPage(1); break;
+    case "p": goToPage(-1); break;
+    default: break;
+  }
+});
+
+rows.forEach((row, index) => row.addEventListener("click", () => { if (index !== current) select(index); }));
+document.getElementById("shortcuts").addEventListener("click", () => toggleShortcuts(false));
+if (rows.length) select(0);
+document.body.dataset.ready = "1";
