@@ -27,6 +27,7 @@ from common import REPO, write_report  # noqa: E402
 
 
 def build_dataset(out: Path, segments: int) -> None:
+    from seedmt.dataset.schema import SCHEMA_VERSION
     from seedmt.dataset.storage import TranslatedDocument, build_dataset as build, save_atomically
     from seedmt.text.segment import Segment
 
@@ -49,7 +50,8 @@ def build_dataset(out: Path, segments: int) -> None:
     run = {"run_id": "synthetic", "started_at": "", "finished_at": "", "model": "synthetic", "model_path": "",
            "revision": None, "weights_fingerprint": "", "backend": "none", "device": "cpu", "compute_type": "",
            "targets": ["eng_Latn"], "decoding": "{}", "batching": "{}", "threads": "{}", "engine": "{}",
-           "segmentation": "{}", "versions": "{}", "signature": "synthetic", "backend_details": "{}"}
+           "segmentation": "{}", "versions": "{}", "signature": "synthetic", "backend_details": "{}",
+           "schema_version": SCHEMA_VERSION}
     save_atomically(build(docs, ["eng_Latn"], run), out)
 
 
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         build_seconds = time.perf_counter() - clock
         clock = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "seedmt", "review", str(dataset), "--port", "0",
-                                   "--reviewer", "load"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   "--reviewer", "load", "--references", str(Path(tmp) / "no-references")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env={**os.environ, "HF_HUB_OFFLINE": "1"})
         try:
             line = server.stdout.readline()

@@ -62,14 +62,14 @@ def run_review(args) -> int:
                             "well if that is what you want (the access token is still required)")
     settings = ReviewSettings(args.dataset, args.references if args.references.is_dir() else None,
                               reviewer=args.reviewer, host=args.host, port=args.port or _free_port(args.host))
-    create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
+    app = create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
 
     def ready(url: str) -> None:
         print(f"seedmt review: {url}", flush=True)
         print("Ctrl+C stops the app; every action is already saved.", flush=True)
 
     try:
-        serve(settings, open_browser=args.open, ready=ready)
+        serve(settings, app, open_browser=args.open, ready=ready)
     except KeyboardInterrupt:
         pass
     return EXIT_OK

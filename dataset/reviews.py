@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from seedmt.core.clock import utc_now
@@ -76,12 +77,16 @@ def store_path(dataset_dir: Path) -> Path:
 
 def hter(machine_translation: str, post_edit: str, target: str) -> float:
     """TER of the machine translation against the post-edit, in percent (0: nothing changed)."""
-    from sacrebleu.metrics import TER
-
     from seedmt.core.languages import written_without_spaces
 
-    return round(TER(asian_support=written_without_spaces(target)).sentence_score(
-        machine_translation, [post_edit]).score, 2)
+    return round(_ter(written_without_spaces(target)).sentence_score(machine_translation, [post_edit]).score, 2)
+
+
+@lru_cache(maxsize=2)
+def _ter(asian_support: bool):
+    from sacrebleu.metrics import TER
+
+    return TER(asian_support=asian_support)
 
 
 _SCHEMA = """

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -133,10 +134,11 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         if action not in ACTION_STATUS:
             return JSONResponse({"error": f"unknown action; one of {', '.join(ACTION_STATUS)}"}, status_code=400)
         try:
-            review = store.act(*key, action, machine_translation=item.translation, reviewer=settings.reviewer,
-                               text=body.get("text"), reason=body.get("reason"),
-                               expected_version=_int_or_none(body.get("version")),
-                               seconds=_seconds(body.get("seconds")))
+            # In a worker thread: the write waits for its fsync without holding up the server's other requests.
+            review = await run_in_threadpool(
+                store.act, *key, action, machine_translation=item.translation, reviewer=settings.reviewer,
+                text=body.get("text"), reason=body.get("reason"), expected_version=_int_or_none(body.get("version")),
+                seconds=_seconds(body.get("seconds")))
         except ReviewConflict as conflict:
             return JSONResponse({"error": str(conflict), "conflict": {
                 "current": _review_json(conflict.current, item), "attempted": conflict.attempted}}, status_code=409)
@@ -145,7 +147,8 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         return JSONResponse(_review_json(review, item))
 
     async def undo_redo(request: Request) -> Response:
-        review = store.undo(settings.reviewer) if request.url.path.endswith("/undo") else store.redo(settings.reviewer)
+        operation = store.undo if request.url.path.endswith("/undo") else store.redo
+        review = await run_in_threadpool(operation, settings.reviewer)
         if review is None:
             return JSONResponse({"review": None})
         return JSONResponse({"review": _review_json(review, queue.by_key.get((review.segment_id, review.target)))})
@@ -267,11 +270,11 @@ _SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Cont
                      "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 
-def serve(settings: ReviewSettings, *, open_browser: bool = False, ready=None) -> None:
+def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browser: bool = False, ready=None) -> None:
     """Run the app on uvicorn until interrupted; `ready(url)` is called once it listens."""
     import uvicorn
 
-    app = create_app(settings)
+    app = app or create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     url = settings.url()

@@ -73,3 +73,10 @@ def test_langid_eval(tmp_path):
     assert len(report["locales"]) == 3
     for result in report["results"]:
         assert result["correct"] + result["undecided"] + result["wrong"] == result["documents"] == 3
+
+
+def test_review_load(tmp_path):
+    report = run_benchmark("review_load.py", "--out", str(tmp_path / "review.json"))
+    saves = report["concurrent_saves"]
+    assert report["segments"] == 2000 and saves["saves"] == 20 == saves["actions_in_store"]
+    assert saves["errors"] == [] and saves["lost_or_duplicated"] is False
