@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from seedmt.cli.common import EXIT_OK
+from seedmt.eval.metrics import DEFAULT_COMET, DEFAULT_COMETKIWI, DEFAULT_METRICS, METRIC_FAMILIES
 
 
 def add_parsers(sub) -> None:
@@ -73,6 +74,15 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spm-model", type=Path,
                         help="SentencePiece model for spBLEU (the NLLB checkpoint's sentencepiece.bpe.model); "
                              "without it spBLEU is skipped, since sacrebleu would download the model")
+    parser.add_argument("--metrics", nargs="+", default=list(DEFAULT_METRICS), choices=list(METRIC_FAMILIES),
+                        metavar="METRIC",
+                        help="bleu (and spBLEU with --spm-model), chrf (chrF2++ and chrF2), ter, comet "
+                             "(reference-based, --comet-model), cometkiwi (reference-free, --cometkiwi-model) "
+                             "(default: %(default)s)")
+    parser.add_argument("--comet-model", metavar="ID_OR_DIR",
+                        help=f"COMET model: Hub id (from the local cache) or folder (default: {DEFAULT_COMET})")
+    parser.add_argument("--cometkiwi-model", metavar="ID_OR_DIR",
+                        help=f"reference-free COMET model (default: {DEFAULT_COMETKIWI})")
     parser.add_argument("--post-edits", nargs="?", const=True, default=None, metavar="REVIEWED_DATASET",
                         help="score against what reviewers accepted or post-edited in `seedmt review` instead of "
                              "--references: TER is then HTER, the post-editing effort. Without a value, the "
@@ -98,7 +108,9 @@ def run_eval(args) -> int:
     from seedmt.eval.report import evaluation_markdown
 
     with _references(args, args.dataset) as references:
-        report = evaluate(args.dataset, references, targets=args.targets, spm_model=args.spm_model)
+        report = evaluate(args.dataset, references, targets=args.targets, spm_model=args.spm_model,
+                          metrics=tuple(args.metrics), comet_model=args.comet_model,
+                          cometkiwi_model=args.cometkiwi_model)
     _write_outputs(args, report, evaluation_markdown(report))
     return EXIT_OK
 
@@ -120,7 +132,8 @@ def run_compare(args) -> int:
 
     with _references(args, args.datasets[0]) as references:
         report = compare(args.datasets, references, test=args.test, samples=args.samples,
-                         targets=args.targets, spm_model=args.spm_model)
+                         targets=args.targets, spm_model=args.spm_model, metrics=tuple(args.metrics),
+                         comet_model=args.comet_model, cometkiwi_model=args.cometkiwi_model)
     _write_outputs(args, report, comparison_markdown(report))
     return EXIT_OK
 

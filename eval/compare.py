@@ -26,7 +26,7 @@ import sacrebleu.significance as sacrebleu_significance
 from sacrebleu.significance import PairedTest
 
 from seedmt.eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
-from seedmt.eval.metrics import SPBLEU_SKIPPED, make_metrics
+from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, make_metrics
 from seedmt.core.errors import SeedMTError
 
 TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
@@ -102,16 +102,60 @@ def _number(value) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
+class SegmentMean:
+    """A metric whose system score is the mean of per-segment scores (COMET), shaped for sacrebleu's paired
+    tests: each segment's sufficient statistics are (score, 1), so bootstrap resampling and approximate
+    randomisation treat it exactly as they treat BLEU or chrF."""
+
+    def __init__(self, name: str, scorer, sources: list[str | None]) -> None:
+        self.name, self.scorer, self.sources = name, scorer, sources
+
+    def _extract_corpus_statistics(self, hypotheses, references):
+        import numpy as np
+
+        paired = PairedSegments("", "", sources=list(self.sources), hypotheses=list(hypotheses),
+                                references=list(references[0]))
+        scores = self.scorer.segment_scores(paired)
+        return np.array([[s, 1.0] if s is not None else [0.0, 0.0] for s in scores], dtype="float64")
+
+    def _compute_score_from_stats(self, stats):
+        from sacrebleu.metrics.base import Score
+
+        return Score(self.name, float(stats[0] / stats[1]) if stats[1] else float("nan"))
+
+    def _aggregate_and_compute(self, stats):
+        import numpy as np
+
+        return self._compute_score_from_stats(np.asarray(stats, dtype="float64").sum(axis=0))
+
+    def get_signature(self):
+        return _Signature(self.scorer.signature)
+
+
+class _Signature:
+    def __init__(self, text: str) -> None:
+        self.parts = [text]
+
+    def update(self, key, value) -> None:
+        self.parts.append(f"{key}:{value}")
+
+    def __str__(self) -> str:
+        return "|".join(self.parts)
+
+
 def _compare_direction(systems: list[System], per_system: list[PairedSegments], test: str, samples: int,
-                       spm_model: Path | None) -> dict:
+                       spm_model: Path | None, families: tuple[str, ...] = DEFAULT_METRICS,
+                       neural: dict | None = None) -> dict:
     references = [per_system[0].references]
     block = {"source_lang": per_system[0].source_lang, "target": per_system[0].target,
              "segments": len(references[0]), "metrics": {}}
     named = [(s.name, p.hypotheses) for s, p in zip(systems, per_system)]
     identical = [p.hypotheses == per_system[0].hypotheses for p in per_system]
     # One test per metric: sacrebleu keys results by score name, and BLEU and spBLEU share "BLEU".
-    for name, metric in make_metrics(per_system[0].target, spm_model).items():
-        paired_test = PairedTest(named, {name: metric}, references, test_type=test, n_samples=samples,
+    metrics = dict(make_metrics(per_system[0].target, spm_model, families))
+    metrics.update({name: SegmentMean(name, scorer, per_system[0].sources) for name, scorer in (neural or {}).items()})
+    for name, metric in metrics.items():
+        paired_test = PairedTest(named, {name: metric}, references, test_type=test, n_samples=samples, n_jobs=1,
                                  n_ar_confidence=1000 if test == "ar" else -1)
         with _ties_count_as_extreme():
             signatures, results = paired_test()
@@ -131,8 +175,13 @@ def _compare_direction(systems: list[System], per_system: list[PairedSegments], 
 
 
 def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", samples: int = 0,
-            targets: list[str] | None = None, spm_model: Path | None = None) -> dict:
-    """Significance-tested comparison of datasets translated by different checkpoints; JSON-ready."""
+            targets: list[str] | None = None, spm_model: Path | None = None,
+            metrics: tuple[str, ...] = DEFAULT_METRICS, comet_model: str | None = None,
+            cometkiwi_model: str | None = None) -> dict:
+    """Significance-tested comparison of datasets translated by different checkpoints; JSON-ready. `metrics` as
+    for `evaluate`; COMET goes through the same paired test as the sacrebleu metrics."""
+    from seedmt.eval.evaluate import neural_scorers
+
     if len(out_dirs) < 2:
         raise SeedMTError("compare needs at least two datasets (the first is the baseline)")
     if test not in TESTS:
@@ -149,12 +198,14 @@ def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", sam
         directions, system_notes = pair_dataset(system.out_dir, references_dir, targets, frozenset(differing))
         paired.append(directions)
         notes += [f"{system.name}: {n}" for n in system_notes]
-    if spm_model is None:
+    if spm_model is None and "bleu" in metrics:
         notes.append(SPBLEU_SKIPPED)
-    blocks = [_compare_direction(systems, [p[key] for p in paired], test, samples, spm_model)
+    neural = neural_scorers(metrics, comet_model, cometkiwi_model)
+    families = tuple(metrics)
+    blocks = [_compare_direction(systems, [p[key] for p in paired], test, samples, spm_model, families, neural)
               for key in sorted(paired[0])]
     pooled = [pooled_by_target(p) for p in paired]
-    blocks += [_compare_direction(systems, [p[t] for p in pooled], test, samples, spm_model)
+    blocks += [_compare_direction(systems, [p[t] for p in pooled], test, samples, spm_model, families, neural)
                for t in sorted(pooled[0])]
     return {"baseline": systems[0].name, "test": TESTS[test],
             "samples": samples or PairedTest._DEFAULT_SAMPLES[test],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedmt.eval.resegment import join_segments, resegment
-from seedmt.eval.metrics import SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
+from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
 from seedmt.eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
                              segmentation_changed)
 from seedmt.dataset.storage import load_translations
@@ -38,6 +38,7 @@ class PairedSegments:
     # a label for people: a document id may itself contain "+", so code reads `unit_segments` instead
     unit_ids: list[str] = field(default_factory=list)
     unit_segments: list[tuple[str, ...]] = field(default_factory=list)  # the segment ids behind each unit
+    sources: list[str | None] = field(default_factory=list)  # each unit's source text (None: re-segmented)
     hypotheses: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     skipped_segments: int = 0
@@ -47,6 +48,7 @@ class PairedSegments:
         self.doc_ids += other.doc_ids
         self.unit_ids += other.unit_ids
         self.unit_segments += other.unit_segments
+        self.sources += other.sources
         self.hypotheses += other.hypotheses
         self.references += other.references
         self.skipped_segments += other.skipped_segments
@@ -81,6 +83,8 @@ def pair_document(rows: list[dict], reference: DocumentReference, target: str) -
             paired.doc_ids.append(doc_id)
             paired.unit_ids.append("+".join(group))
             paired.unit_segments.append(tuple(group))
+            paired.sources.append(sources[line.segment_id] if len(group) == 1 else
+                                  join_segments([sources[s] for s in group], source_lang))
             paired.hypotheses.append(hypotheses[line.segment_id] if len(group) == 1 else
                                      join_segments([hypotheses[s] for s in group], target))
             paired.references.append(line.text)
@@ -93,6 +97,7 @@ def pair_document(rows: list[dict], reference: DocumentReference, target: str) -
     paired.doc_ids += [doc_id] * len(units)
     paired.unit_ids += [f"{doc_id}#{n}" for n in range(len(units))]
     paired.unit_segments += [()] * len(units)  # re-segmented units follow no dataset segment
+    paired.sources += [None] * len(units)
     paired.hypotheses += pieces
     paired.references += units
     paired.resegmented_documents.append(doc_id)
@@ -148,6 +153,39 @@ def system_description(out_dir: Path) -> dict:
             "backend": run["backend"], "compute_type": run["compute_type"], "run_signature": run["signature"]}
 
 
+class NeuralScorer:
+    """A COMET model scoring the units of a direction; each model loads once per run, and a unit is scored
+    once whatever blocks it appears in (a direction and its target's pool)."""
+
+    def __init__(self, name: str, model_id: str) -> None:
+        from seedmt.eval.comet import load_comet
+
+        self.name, self.model = name, load_comet(model_id)
+        self.signature = f"{name.lower()}:{model_id}|folder:{self.model.folder}|pool:{self.model.pool}"
+        self._memo: dict[tuple, float] = {}
+
+    def segment_scores(self, paired: PairedSegments) -> list[float | None]:
+        from seedmt.eval.comet import CometTriple
+
+        keys = [(s, h, r if self.model.needs_references else None)
+                for s, h, r in zip(paired.sources, paired.hypotheses, paired.references)]
+        todo = list(dict.fromkeys(k for k in keys if k[0] is not None and k not in self._memo))
+        for key, score in zip(todo, self.model.score([CometTriple(*k) for k in todo])):
+            self._memo[key] = score
+        return [None if k[0] is None else self._memo[k] for k in keys]
+
+
+def neural_scorers(metrics, comet_model: str | None, cometkiwi_model: str | None) -> dict[str, NeuralScorer]:
+    from seedmt.eval.metrics import DEFAULT_COMET, DEFAULT_COMETKIWI
+
+    scorers = {}
+    if "comet" in metrics:
+        scorers["COMET"] = NeuralScorer("COMET", comet_model or DEFAULT_COMET)
+    if "cometkiwi" in metrics:
+        scorers["COMETKiwi"] = NeuralScorer("COMETKiwi", cometkiwi_model or DEFAULT_COMETKIWI)
+    return scorers
+
+
 def per_document_scores(paired: PairedSegments, metrics: dict) -> dict[str, dict[str, float]]:
     """{doc_id: {metric: corpus score over that document's segments}}."""
     out = {}
@@ -159,32 +197,47 @@ def per_document_scores(paired: PairedSegments, metrics: dict) -> dict[str, dict
     return out
 
 
-def _score_block(paired: PairedSegments, spm_model: Path | None, with_segments: bool) -> dict:
-    metrics = make_metrics(paired.target, spm_model)
+def _score_block(paired: PairedSegments, spm_model: Path | None, with_segments: bool,
+                 families: tuple[str, ...] = DEFAULT_METRICS, neural: dict | None = None) -> dict:
+    metrics = make_metrics(paired.target, spm_model, families)
     block = {
         "source_lang": paired.source_lang, "target": paired.target,
         "documents": sorted(set(paired.doc_ids)), "segments": len(paired.hypotheses),
         "skipped_segments": paired.skipped_segments, "resegmented_documents": paired.resegmented_documents,
         "scores": corpus_scores(paired.hypotheses, paired.references, metrics),
     }
+    segment_scores = {name: scorer.segment_scores(paired) for name, scorer in (neural or {}).items()}
+    for name, scores in segment_scores.items():
+        scored = [s for s in scores if s is not None]
+        block["scores"][name] = {"score": round(sum(scored) / len(scored), 4) if scored else None,
+                                 "segments": len(scored), "signature": neural[name].signature}
     if with_segments:
         block["per_document"] = per_document_scores(paired, metrics)
-        block["per_segment"] = [
-            {"id": unit, "chrF2++": chrf}
-            for unit, chrf in zip(paired.unit_ids, segment_chrf(paired.hypotheses, paired.references))]
+        chrf = segment_chrf(paired.hypotheses, paired.references) if "chrf" in families else [None] * len(paired.hypotheses)
+        block["per_segment"] = [{"id": unit, "chrF2++": value} for unit, value in zip(paired.unit_ids, chrf)]
+        for name, scores in segment_scores.items():
+            for entry, score in zip(block["per_segment"], scores):
+                entry[name] = None if score is None else round(score, 4)
     return block
 
 
 def evaluate(out_dir: Path, references_dir: Path, *, targets: list[str] | None = None,
-             spm_model: Path | None = None) -> dict:
-    """Corpus, per-document and per-segment scores of the dataset in `out_dir`; JSON-ready."""
+             spm_model: Path | None = None, metrics: tuple[str, ...] = DEFAULT_METRICS,
+             comet_model: str | None = None, cometkiwi_model: str | None = None) -> dict:
+    """Corpus, per-document and per-segment scores of the dataset in `out_dir`; JSON-ready. `metrics`: any of
+    bleu, chrf, ter, comet, cometkiwi (COMET models by Hub id or folder; the defaults otherwise)."""
+    neural = neural_scorers(metrics, comet_model, cometkiwi_model)
     directions, notes = pair_dataset(Path(out_dir), Path(references_dir), targets)
-    if spm_model is None:
+    if spm_model is None and "bleu" in metrics:
         notes.append(SPBLEU_SKIPPED)
+    if neural and any(p.resegmented_documents for p in directions.values()):
+        notes.append("COMET: re-segmented documents are left out (their units follow no source segment)")
     return {
         "system": system_description(Path(out_dir)),
         "references": str(references_dir),
         "notes": notes,
-        "directions": [_score_block(p, spm_model, True) for _, p in sorted(directions.items())],
-        "targets": [_score_block(p, spm_model, False) for p in pooled_by_target(directions).values()],
+        "directions": [_score_block(p, spm_model, True, tuple(metrics), neural)
+                       for _, p in sorted(directions.items())],
+        "targets": [_score_block(p, spm_model, False, tuple(metrics), neural)
+                    for p in pooled_by_target(directions).values()],
     }

@@ -18,7 +18,13 @@ from sacrebleu.metrics.base import Metric
 from seedmt.core.languages import script_of
 
 CHINESE_SCRIPTS = {"Hans", "Hant"}
-METRIC_ORDER = ("BLEU", "spBLEU", "chrF2++", "chrF2", "TER")
+METRIC_ORDER = ("COMET", "COMETKiwi", "BLEU", "spBLEU", "chrF2++", "chrF2", "TER")
+# What `--metrics` names: bleu (with spBLEU when a SentencePiece model is given), chrf (chrF2++ and chrF2), ter,
+# comet (reference-based) and cometkiwi (reference-free), both in seedmt.eval.comet.
+METRIC_FAMILIES = ("bleu", "chrf", "ter", "comet", "cometkiwi")
+DEFAULT_METRICS = ("bleu", "chrf", "ter")
+DEFAULT_COMET = "Unbabel/wmt22-comet-da"  # reference-based
+DEFAULT_COMETKIWI = "Unbabel/wmt22-cometkiwi-da"  # reference-free
 SPBLEU_SKIPPED = ("spBLEU skipped: sacrebleu's flores200 tokenizer downloads its SentencePiece model; "
                   "pass --spm-model PATH (e.g. the NLLB checkpoint's sentencepiece.bpe.model) to compute it")
 
@@ -54,14 +60,20 @@ class LocalSpmBLEU(BLEU):
         self.spm_sha256 = hashlib.sha256(Path(spm_model).read_bytes()).hexdigest()
 
 
-def make_metrics(target: str, spm_model: Path | None = None) -> dict[str, Metric]:
+def make_metrics(target: str, spm_model: Path | None = None,
+                 families: Sequence[str] = DEFAULT_METRICS) -> dict[str, Metric]:
+    """The sacrebleu metrics among `families` (COMET is scored apart, by seedmt.eval.comet)."""
     chinese = script_of(target) in CHINESE_SCRIPTS
-    metrics: dict[str, Metric] = {"BLEU": BLEU(tokenize=bleu_tokenizer(target))}
-    if spm_model is not None:
-        metrics["spBLEU"] = LocalSpmBLEU(spm_model)
-    metrics["chrF2++"] = CHRF(word_order=2)
-    metrics["chrF2"] = CHRF()
-    metrics["TER"] = TER(asian_support=chinese)
+    metrics: dict[str, Metric] = {}
+    if "bleu" in families:
+        metrics["BLEU"] = BLEU(tokenize=bleu_tokenizer(target))
+        if spm_model is not None:
+            metrics["spBLEU"] = LocalSpmBLEU(spm_model)
+    if "chrf" in families:
+        metrics["chrF2++"] = CHRF(word_order=2)
+        metrics["chrF2"] = CHRF()
+    if "ter" in families:
+        metrics["TER"] = TER(asian_support=chinese)
     return metrics
 
 
