@@ -115,7 +115,7 @@ def driver_memory(seeds: Path, copies: int) -> dict:
     import copy
     import tracemalloc
 
-    from seedmt.translate.cache import SegmentCache
+    from seedmt.dataset.cache import SegmentCache
     from seedmt.translate.pipeline import TranslationJob, prepare_documents
 
     docs, _ = prepare_documents(TranslationJob(seeds_dir=seeds, out_dir=Path("unused")))

@@ -81,7 +81,12 @@ def read_checkpoint(path: Path) -> dict:
     mapped to `dict`: no Lightning code runs), and nothing else."""
     with torch.serialization.safe_globals([(dict, name) for name in LIGHTNING_DICTS]):
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            try:  # memory-mapped: the weights are read once, into the model, not held twice
+                return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+            except RuntimeError as err:
+                if "mmap" not in str(err):
+                    raise
+                return torch.load(path, map_location="cpu", weights_only=True)  # an old, non-zip checkpoint
         except pickle.UnpicklingError as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise CometModelError(f"{path}: holds objects other than tensors and Lightning's hyper-parameters, "
@@ -242,9 +247,14 @@ class CometModel(torch.nn.Module):
     def needs_references(self) -> bool:
         return self.kind == "regression_metric"
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.encoder.parameters()).device
+
     def _tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        return self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                              max_length=self.max_positions - 2)
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
+                                max_length=self.max_positions - 2)
+        return {key: value.to(self.device) for key, value in inputs.items()}
 
     def _mixed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         layers = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True,
@@ -262,7 +272,7 @@ class CometModel(torch.nn.Module):
 
     def _joint_input(self, first: list[str], second: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """`<s> a </s></s> b </s>`, cut to the encoder's positions (COMET's concat_sequences)."""
-        a, b = self._tokenize(first)["input_ids"], self._tokenize(second)["input_ids"]
+        a, b = self._tokenize(first)["input_ids"].cpu(), self._tokenize(second)["input_ids"].cpu()
         pad = self.tokenizer.pad_token_id
         rows = []
         for x, y in zip(a, b):
@@ -278,7 +288,7 @@ class CometModel(torch.nn.Module):
         for i, row in enumerate(rows):
             ids[i, :len(row)] = torch.tensor(row)
             mask[i, :len(row)] = True
-        return ids, mask
+        return ids.to(self.device), mask.to(self.device)
 
     @torch.inference_mode()
     def score_batch(self, triples: list[CometTriple]) -> list[float]:
@@ -307,9 +317,28 @@ class CometModel(torch.nn.Module):
         return scores
 
 
-def load_comet(name_or_path: str = DEFAULT_COMET) -> CometModel:
+def model_fingerprint(folder: Path) -> str:
+    """Identifies a model's weights and settings without reading gigabytes: hparams.yaml, and the checkpoint's
+    size with its first and last MiB."""
+    import hashlib
+
+    digest = hashlib.sha256((folder / "hparams.yaml").read_bytes())
+    checkpoint = folder / CHECKPOINT
+    size = checkpoint.stat().st_size
+    with checkpoint.open("rb") as handle:
+        digest.update(str(size).encode() + handle.read(1 << 20))
+        handle.seek(max(0, size - (1 << 20)))
+        digest.update(handle.read(1 << 20))
+    return digest.hexdigest()[:16]
+
+
+def load_comet(name_or_path: str = DEFAULT_COMET, device: str = "auto") -> CometModel:
+    """The model, on `device` ("auto": the GPU when there is one, else the CPU)."""
     folder = resolve_comet(name_or_path)
-    return CometModel(folder, read_hparams(folder), read_checkpoint(folder / CHECKPOINT))
+    model = CometModel(folder, read_hparams(folder), read_checkpoint(folder / CHECKPOINT))
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return model.to(device)
 
 
 def system_score(scores: list[float]) -> float:

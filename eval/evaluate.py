@@ -157,11 +157,13 @@ class NeuralScorer:
     """A COMET model scoring the units of a direction; each model loads once per run, and a unit is scored
     once whatever blocks it appears in (a direction and its target's pool)."""
 
-    def __init__(self, name: str, model_id: str) -> None:
-        from seedmt.eval.comet import load_comet
+    def __init__(self, name: str, model_id: str, cache=None) -> None:
+        from seedmt.eval.comet import load_comet, model_fingerprint
 
-        self.name, self.model = name, load_comet(model_id)
-        self.signature = f"{name.lower()}:{model_id}|folder:{self.model.folder}|pool:{self.model.pool}"
+        self.name, self.model, self.cache = name, load_comet(model_id), cache
+        self.fingerprint = model_fingerprint(self.model.folder)
+        self.signature = (f"{name.lower()}:{model_id}|fingerprint:{self.fingerprint}|folder:{self.model.folder}"
+                          f"|pool:{self.model.pool}")
         self._memo: dict[tuple, float] = {}
 
     def segment_scores(self, paired: PairedSegments) -> list[float | None]:
@@ -170,20 +172,41 @@ class NeuralScorer:
         keys = [(s, h, r if self.model.needs_references else None)
                 for s, h, r in zip(paired.sources, paired.hypotheses, paired.references)]
         todo = list(dict.fromkeys(k for k in keys if k[0] is not None and k not in self._memo))
-        for key, score in zip(todo, self.model.score([CometTriple(*k) for k in todo])):
-            self._memo[key] = score
+        if self.cache is not None and todo:  # scores of earlier runs, by model fingerprint and triple
+            self._memo.update(self.cache.lookup_scores(self.fingerprint, todo))
+            todo = [k for k in todo if k not in self._memo]
+        scored = list(zip(todo, self.model.score([CometTriple(*k) for k in todo]))) if todo else []
+        self._memo.update(scored)
+        if self.cache is not None and scored:
+            self.cache.store_scores(self.fingerprint, scored)
         return [None if k[0] is None else self._memo[k] for k in keys]
 
 
-def neural_scorers(metrics, comet_model: str | None, cometkiwi_model: str | None) -> dict[str, NeuralScorer]:
+def neural_scorers(metrics, comet_model: str | None, cometkiwi_model: str | None,
+                   cache=None) -> dict[str, NeuralScorer]:
     from seedmt.eval.metrics import DEFAULT_COMET, DEFAULT_COMETKIWI
 
     scorers = {}
     if "comet" in metrics:
-        scorers["COMET"] = NeuralScorer("COMET", comet_model or DEFAULT_COMET)
+        scorers["COMET"] = NeuralScorer("COMET", comet_model or DEFAULT_COMET, cache)
     if "cometkiwi" in metrics:
-        scorers["COMETKiwi"] = NeuralScorer("COMETKiwi", cometkiwi_model or DEFAULT_COMETKIWI)
+        scorers["COMETKiwi"] = NeuralScorer("COMETKiwi", cometkiwi_model or DEFAULT_COMETKIWI, cache)
     return scorers
+
+
+def score_cache(dataset_dir: Path, metrics):
+    """The segment cache beside the dataset, for neural metric scores; None when none is needed or it cannot
+    be opened (scores are then computed, not kept)."""
+    if not ({"comet", "cometkiwi"} & set(metrics)):
+        return None
+    from seedmt.core.errors import OutputError
+    from seedmt.dataset.cache import SegmentCache, default_cache_path
+
+    try:
+        return SegmentCache(default_cache_path(dataset_dir))
+    except OutputError as err:
+        log.warning("%s; COMET scores are not kept", err)
+        return None
 
 
 def per_document_scores(paired: PairedSegments, metrics: dict) -> dict[str, dict[str, float]]:
@@ -226,18 +249,23 @@ def evaluate(out_dir: Path, references_dir: Path, *, targets: list[str] | None =
              comet_model: str | None = None, cometkiwi_model: str | None = None) -> dict:
     """Corpus, per-document and per-segment scores of the dataset in `out_dir`; JSON-ready. `metrics`: any of
     bleu, chrf, ter, comet, cometkiwi (COMET models by Hub id or folder; the defaults otherwise)."""
-    neural = neural_scorers(metrics, comet_model, cometkiwi_model)
-    directions, notes = pair_dataset(Path(out_dir), Path(references_dir), targets)
-    if spm_model is None and "bleu" in metrics:
-        notes.append(SPBLEU_SKIPPED)
-    if neural and any(p.resegmented_documents for p in directions.values()):
-        notes.append("COMET: re-segmented documents are left out (their units follow no source segment)")
-    return {
-        "system": system_description(Path(out_dir)),
-        "references": str(references_dir),
-        "notes": notes,
-        "directions": [_score_block(p, spm_model, True, tuple(metrics), neural)
-                       for _, p in sorted(directions.items())],
-        "targets": [_score_block(p, spm_model, False, tuple(metrics), neural)
-                    for p in pooled_by_target(directions).values()],
-    }
+    cache = score_cache(Path(out_dir), metrics)
+    try:
+        neural = neural_scorers(metrics, comet_model, cometkiwi_model, cache)
+        directions, notes = pair_dataset(Path(out_dir), Path(references_dir), targets)
+        if spm_model is None and "bleu" in metrics:
+            notes.append(SPBLEU_SKIPPED)
+        if neural and any(p.resegmented_documents for p in directions.values()):
+            notes.append("COMET: re-segmented documents are left out (their units follow no source segment)")
+        return {
+            "system": system_description(Path(out_dir)),
+            "references": str(references_dir),
+            "notes": notes,
+            "directions": [_score_block(p, spm_model, True, tuple(metrics), neural)
+                           for _, p in sorted(directions.items())],
+            "targets": [_score_block(p, spm_model, False, tuple(metrics), neural)
+                        for p in pooled_by_target(directions).values()],
+        }
+    finally:
+        if cache is not None:
+            cache.close()

@@ -80,3 +80,9 @@ def test_review_load(tmp_path):
     saves = report["concurrent_saves"]
     assert report["segments"] == 2000 and saves["saves"] == 20 == saves["actions_in_store"]
     assert saves["errors"] == [] and saves["lost_or_duplicated"] is False
+
+
+def test_comet_speed(work_dir, tmp_path):
+    report = run_benchmark("comet_speed.py", "--work-dir", str(work_dir), "--out", str(tmp_path / "comet.json"))
+    (result,) = report["results"]
+    assert result["segments"] == 8 and result["segments_per_second"] > 0 and result["peak_rss_mib"] > 0

@@ -149,7 +149,7 @@ def test_an_unavailable_model_is_one_line_and_exit_1(translated_dir, capsys):
     assert "Traceback" not in err
 
 
-def test_eval_reports_comet_per_direction_and_segment(models, translated_dir, tmp_path, capsys):
+def test_eval_reports_comet_per_direction_and_segment(models, translated_dir, tmp_path, capsys, monkeypatch):
     from seedmt.cli import main
 
     out = tmp_path / "scores.json"
@@ -163,6 +163,15 @@ def test_eval_reports_comet_per_direction_and_segment(models, translated_dir, tm
     segment_scores = [s["COMET"] for s in block["per_segment"]]
     assert block["scores"]["COMET"]["score"] == pytest.approx(sum(segment_scores) / len(segment_scores), abs=1e-4)
     assert str(model) in block["scores"]["COMET"]["signature"]
+
+    # The scores are kept in the segment cache beside the dataset: the same evaluation runs no model.
+    from seedmt.eval.comet import CometModel
+
+    monkeypatch.setattr(CometModel, "score", lambda *args, **kwargs: pytest.fail("COMET ran again"))
+    again = tmp_path / "again.json"
+    assert main(["eval", str(translated_dir), "--references", str(REPO_ROOT / "references"),
+                 "--metrics", "chrf", "comet", "--comet-model", str(model), "--json", str(again)]) == 0
+    assert json.loads(again.read_text(encoding="utf-8"))["directions"] == report["directions"]
 
 
 def test_compare_tests_comet_with_the_same_paired_resampling(models, translated_dir, tmp_path):

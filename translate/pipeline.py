@@ -17,9 +17,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from seedmt.translate.backends import TranslationBackend
-from seedmt.translate.cache import INPUTS as CACHED_INPUTS
-from seedmt.translate.cache import SEGMENTS as CACHED_SEGMENTS
-from seedmt.translate.cache import SegmentCache, system_key
+from seedmt.dataset.cache import INPUTS as CACHED_INPUTS
+from seedmt.dataset.cache import SEGMENTS as CACHED_SEGMENTS
+from seedmt.dataset.cache import SegmentCache, default_cache_path, system_key
 from seedmt.dataset.reviews import current_reviews
 from seedmt.dataset.storage import TranslatedDocument, build_dataset, check_writable, output_lock, save_atomically
 from seedmt.core.errors import OutputError, SeedProblem, SettingsError
@@ -41,7 +41,6 @@ from seedmt.translate.settings import BatchingSettings, DecodingSettings
 log = logging.getLogger(__name__)
 DEFAULT_TARGETS = ("eng_Latn", "zho_Hans")
 ALL_FILES = "*"
-DEFAULT_CACHE_NAME = "seedmt-cache.sqlite"
 
 
 @dataclass
@@ -75,7 +74,7 @@ class TranslationJob:
     use_cache: bool = True
 
     def resolved_cache_path(self) -> Path:
-        return self.cache_path or Path(self.out_dir).parent / DEFAULT_CACHE_NAME
+        return self.cache_path or default_cache_path(self.out_dir)
 
     def check(self) -> None:
         """SettingsError for options that cannot work, before any seed is read."""

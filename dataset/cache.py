@@ -7,7 +7,8 @@ keeps every finished batch, and the same command run again only translates what 
 
 Two tables: `translations` holds model inputs (a sentence, or a piece of an over-long one) and `segments`
 holds whole segments once all their pieces are done, so a re-run whose segments are all cached needs neither
-the tokenizer nor the model.
+the tokenizer nor the model. Beside them: sentence embeddings (`embeddings`, for similarity scores) and
+neural metric scores (`metric_scores`, COMET per segment), each keyed by the model's identity and the input.
 
 A cache file that SQLite cannot read is moved aside (`<name>.corrupt-<time>`) and rebuilt empty."""
 from __future__ import annotations
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 INPUTS, SEGMENTS = "translations", "segments"
 TABLES = (INPUTS, SEGMENTS)
+DEFAULT_CACHE_NAME = "seedmt-cache.sqlite"  # beside the dataset folder
+
+
+def default_cache_path(dataset_dir: Path) -> Path:
+    return Path(dataset_dir).parent / DEFAULT_CACHE_NAME
 _CHUNK = 500  # keys per SELECT
 # Fields of a backend's describe() that change its outputs; device and thread counts do not.
 SYSTEM_FIELDS = ("backend", "model", "revision", "weights_fingerprint", "tokenizer", "compute_type", "trim_vocabulary")
@@ -80,6 +86,7 @@ class SegmentCache:
                 connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
                                    " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
             connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS metric_scores (key TEXT PRIMARY KEY, score REAL NOT NULL)")
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError:
             connection.close()
@@ -124,6 +131,15 @@ class SegmentCache:
     def store_vectors(self, embedder: str, pairs: Iterable[tuple[str, bytes]]) -> None:
         rows = [(_row_key(embedder, "", "", text), vector) for text, vector in pairs]
         self._insert("embeddings", rows, "the embeddings stored before are kept")
+
+    def lookup_scores(self, metric: str, items: Sequence[tuple]) -> dict[tuple, float]:
+        """Stored segment scores of a neural metric (`metric` names the model's weights) for those items
+        (source, translation, reference) that have one."""
+        return self._select("metric_scores", "score", {_row_key(metric, "", "", json.dumps(i)): i for i in items})
+
+    def store_scores(self, metric: str, pairs: Iterable[tuple[tuple, float]]) -> None:
+        rows = [(_row_key(metric, "", "", json.dumps(item)), float(score)) for item, score in pairs]
+        self._insert("metric_scores", rows, "the scores stored before are kept")
 
     def count(self, table: str = INPUTS) -> int:
         return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
