@@ -120,44 +120,52 @@ def _plots(doc_scores: dict[str, dict[str, float]], flag_counts: dict[str, int])
     return plots
 
 
-def _segment_references(out_dir: Path, references_dir: Path | None) -> tuple[dict, dict, list[str]]:
-    """(segment_id, target) -> (reference, chrF2++), per-document corpus chrF2++ per target, notes."""
+def _segment_references(out_dir: Path, references_dir: Path | None,
+                        comet=None) -> tuple[dict, dict, list[str]]:
+    """(segment_id, target) -> (reference, chrF2++, COMET or None), per-document corpus chrF2++ per target,
+    notes. `comet`: a seedmt.eval.evaluate.NeuralScorer, or None."""
     if references_dir is None or not Path(references_dir).is_dir() or not reference_targets(references_dir):
         return {}, {}, ["no references: scores are not shown"]
     directions, notes = pair_dataset(out_dir, references_dir)
     per_segment, per_doc = {}, defaultdict(dict)
     for (_, target), paired in directions.items():
-        for members, ref, chrf in zip(paired.unit_segments, paired.references,
-                                      segment_chrf(paired.hypotheses, paired.references)):
+        comet_scores = comet.segment_scores(paired) if comet is not None else [None] * len(paired.references)
+        for members, ref, chrf, comet_score in zip(paired.unit_segments, paired.references,
+                                                   segment_chrf(paired.hypotheses, paired.references), comet_scores):
             for segment_id in members:  # segments sharing one reference show it on each row
-                per_segment[(segment_id, target)] = (ref, chrf)
+                per_segment[(segment_id, target)] = (ref, chrf, comet_score)
         for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
             per_doc[doc_id][target] = scores["chrF2++"]
     return per_segment, dict(per_doc), notes
 
 
-def _comparison(out_dirs: list[Path], references_dir: Path | None) -> tuple[dict | None, str | None]:
+def _comparison(out_dirs: list[Path], references_dir: Path | None, metrics: tuple[str, ...],
+                comet_model: str | None) -> tuple[dict | None, str | None]:
     """`seedmt compare`'s report for the systems, or why there is none."""
     if references_dir is None or not Path(references_dir).is_dir() or not reference_targets(references_dir):
         return None, "no references: no significance tests"
     from seedmt.eval.compare import compare
 
-    return compare(out_dirs, Path(references_dir)), None
+    return compare(out_dirs, Path(references_dir), metrics=metrics, comet_model=comet_model), None
 
 
-def _significance_table(report: dict) -> str:
-    """chrF2++ directions x systems on top; every metric's scores, intervals and p-values folded below."""
+def _significance_table(report: dict, metric: str = "chrF2++", details: bool = True) -> str:
+    """`metric` directions x systems on top; every metric's scores, intervals and p-values folded below."""
     from seedmt.eval.report import summary_rows
 
     esc = html.escape
-    names, summary = summary_rows(report)
-    parts = [f"<h2>Significance ({esc(report['test'])}, {report['samples']} samples)</h2>"
-             f"<p>Baseline <code>{esc(report['baseline'])}</code>. chrF2++ per direction; other systems: score "
+    names, summary = summary_rows(report, metric)
+    heading = f"Significance ({esc(report['test'])}, {report['samples']} samples)" if details else esc(metric)
+    parts = [f"<h2>{heading}</h2>"
+             f"<p>Baseline <code>{esc(report['baseline'])}</code>. {esc(metric)} per direction; other systems: score "
              "(Δ = score − baseline, * for p &lt; 0.05).</p><table class=\"significance summary\"><tr>"
              "<th>direction</th>" + "".join(f"<th>{esc(name)}</th>" for name in names) + "</tr>"]
     for direction, cells in summary:
         parts.append(f"<tr><td>{esc(direction)}</td>" + "".join(f"<td class=\"score\">{esc(c)}</td>" for c in cells)
                      + "</tr>")
+    if not details:
+        parts.append("</table>")
+        return "".join(parts)
     parts.append("</table><details><summary>every metric, with 95% confidence intervals and p-values</summary>"
                  "<table class=\"significance\"><tr><th>direction</th><th>metric</th><th>system</th><th>score</th>"
                  "<th>Δ</th><th>95% CI</th><th>p</th></tr>")
@@ -202,13 +210,21 @@ def _systems_plot(report: dict, metric: str = "chrF2++") -> tuple[str, str]:
 
 
 def build_report(out_dir: Path, references_dir: Path | None = None,
-                 compare_to: Path | list[Path] | None = None) -> str:
+                 compare_to: Path | list[Path] | None = None, *, comet_model: str | None = None) -> str:
     """The page for `out_dir`; `compare_to`: other datasets of the same segments (other checkpoints), each
-    shown beside it with its per-segment chrF2++ difference, plus `seedmt compare`'s significance table."""
+    shown beside it with its per-segment chrF2++ difference, plus `seedmt compare`'s significance table.
+    `comet_model` (a COMET Hub id or folder) adds a per-segment COMET column, a COMET summary matrix and a
+    COMET plot with confidence intervals to the comparison."""
     others = [] if compare_to is None else [compare_to] if isinstance(compare_to, (str, Path)) else list(compare_to)
     dataset = load_translations(out_dir)
     targets = list(dataset["runs"][0]["targets"])
-    references, doc_scores, notes = _segment_references(Path(out_dir), references_dir)
+    metrics = ("chrf", "comet") if comet_model else ("bleu", "chrf", "ter")
+    comet = None
+    if comet_model:
+        from seedmt.eval.evaluate import NeuralScorer
+
+        comet = NeuralScorer("COMET", comet_model)
+    references, doc_scores, notes = _segment_references(Path(out_dir), references_dir, comet)
     other_rows, other_refs, other_names = [], [], []
     for other in others:
         other_rows.append({r["segment_id"]: r for r in load_translations(other)[SEGMENTS]})
@@ -234,12 +250,13 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
                          f"<code>{esc(system_description(Path(other))['model'])}</code>)</li>"
                          for name, other in zip(other_names, others))
         parts.append(f"<p>Compared with (Δ = that system's chrF2++ − this dataset's, per segment):</p><ul>{listed}</ul>")
-        comparison, why_not = _comparison([Path(out_dir), *map(Path, others)], references_dir)
+        comparison, why_not = _comparison([Path(out_dir), *map(Path, others)], references_dir, metrics, comet_model)
         if comparison is not None:
-            parts.append(_significance_table(comparison))
-            title, image = _systems_plot(comparison)
-            parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}</figcaption>"
-                         "</figure>")
+            for metric in ("chrF2++", "COMET") if comet else ("chrF2++",):
+                parts.append(_significance_table(comparison, metric, details=metric == "chrF2++"))
+                title, image = _systems_plot(comparison, metric)
+                parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}"
+                             "</figcaption></figure>")
         else:
             notes.append(why_not)
     parts += [f"<p>{esc(note)}</p>" for note in notes]
@@ -259,6 +276,8 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
             parts.append(f"<th class=\"translation\" data-target=\"{esc(target)}\">{esc(target)}</th>")
             if references:
                 parts.append(f"<th>reference {esc(target)}</th><th style=\"width:4em\">chrF2++</th>")
+                if comet:
+                    parts.append("<th style=\"width:4em\" class=\"comet\">COMET</th>")
             for name in other_names:
                 parts.append(f"<th class=\"translation\" data-target=\"{esc(target)}\">{esc(name)} {esc(target)}</th>"
                              "<th style=\"width:4em\">Δ</th>")
@@ -278,6 +297,9 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
                 if references:
                     parts.append((_cell(ref[0], target) if ref else "<td>—</td>") +
                                  f"<td class=\"score\">{f'{ref[1]:.1f}' if ref else '—'}</td>")
+                    if comet:
+                        value = ref[2] if ref else None
+                        parts.append(f"<td class=\"score comet\">{'—' if value is None else f'{value:.3f}'}</td>")
                 for rows_of_other, refs_of_other in zip(other_rows, other_refs):
                     other = rows_of_other.get(row["segment_id"])
                     other_ref = refs_of_other.get((row["segment_id"], target))

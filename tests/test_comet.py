@@ -199,3 +199,21 @@ def test_compare_tests_comet_with_the_same_paired_resampling(models, translated_
     assert rows[1]["delta"] == pytest.approx(means[1] - means[0], abs=1e-4)
     assert 0 < rows[1]["p_value"] <= 1 and rows[0]["ci95"] is not None
     assert "bs:200" in pooled["metrics"]["COMET"]["signature"]
+
+
+def test_report_shows_comet_per_segment_and_in_the_comparison(models, translated_dir, tmp_path):
+    import re
+
+    from seedmt.cli import main
+    from tests.helpers import REFERENCES, rewrite_translations
+
+    refs = reference_texts()
+    other = rewrite_translations(translated_dir, tmp_path / "perfect", lambda sid, t: refs.get((sid, t), "x"))
+    out = tmp_path / "report.html"
+    assert main(["report", str(translated_dir), "--references", str(REFERENCES), "--compare", str(other),
+                 "--comet-model", str(models["regression-sparsemax"]), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="score comet">([^<]*)</td>', page)
+    assert len(cells) == 171 * 2  # every segment, both targets
+    assert sum(cell != "—" for cell in cells) >= len(refs)  # a score wherever there is a reference
+    assert "<h2>COMET</h2>" in page and 'alt="COMET per direction and system, with 95% confidence intervals"' in page
