@@ -55,7 +55,7 @@ def run_sample(spec: dict) -> dict:
     """Translate the sample with one backend and layout; the backend's own batching and parallelism."""
     from seedmt.translate.model_source import resolve_model
     from seedmt.translate.settings import BatchingSettings, DecodingSettings
-    from seedmt.translate.threads import process_registry
+    from seedmt.core.threads import process_registry
 
     segments = sample_segments(Path(spec["seeds"]), spec["sample"])
     model = resolve_model(spec["model"])
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _available_cpus() -> int:
-    from seedmt.translate.threads import available_cpus
+    from seedmt.core.threads import available_cpus
 
     return available_cpus()
 

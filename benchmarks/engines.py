@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from seedmt.translate.backends.ct2 import cached_conversion
     from seedmt.translate.model_source import resolve_model
-    from seedmt.translate.threads import available_cpus
+    from seedmt.core.threads import available_cpus
 
     model_dir, ct2_cache = build_model(args.work_dir, args.seeds, smoke=args.smoke), args.work_dir / "ct2"
     cached_conversion(resolve_model(str(model_dir)), args.compute_type, ct2_cache)

@@ -307,13 +307,20 @@ class CometModel(torch.nn.Module):
         return self.estimator(self._mixed(ids, mask)[:, 0, :]).view(-1).tolist()
 
     def score(self, triples: list[CometTriple], batch_size: int = 16) -> list[float]:
-        """Segment scores in input order; batches of sources of similar length, as COMET sorts them."""
+        """Segment scores in input order; batches of sources of similar length, as COMET sorts them. On the
+        CPU, torch uses this process's fair share of the cores (seedmt.core.threads), re-read every batch as
+        other seedmt runs start and end."""
+        from seedmt.core.threads import fair_share, process_registry, set_torch_threads
+
         order = sorted(range(len(triples)), key=lambda i: len(triples[i].src))
         scores: list[float] = [math.nan] * len(triples)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            for i, value in zip(batch, self.score_batch([triples[i] for i in batch])):
-                scores[i] = value
+        with process_registry().translating():  # registered as working, so that other runs leave it its share
+            for start in range(0, len(order), batch_size):
+                if self.device.type == "cpu":
+                    set_torch_threads(fair_share())
+                batch = order[start:start + batch_size]
+                for i, value in zip(batch, self.score_batch([triples[i] for i in batch])):
+                    scores[i] = value
         return scores
 
 

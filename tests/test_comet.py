@@ -217,3 +217,14 @@ def test_report_shows_comet_per_segment_and_in_the_comparison(models, translated
     assert len(cells) == 171 * 2  # every segment, both targets
     assert sum(cell != "—" for cell in cells) >= len(refs)  # a score wherever there is a reference
     assert "<h2>COMET</h2>" in page and 'alt="COMET per direction and system, with 95% confidence intervals"' in page
+
+
+def test_comet_on_the_cpu_takes_this_process_fair_share_of_the_cores(models, monkeypatch):
+    import seedmt.core.threads as threads
+
+    calls = []
+    monkeypatch.setattr(threads, "fair_share", lambda *args: 1)
+    monkeypatch.setattr(threads, "set_torch_threads", lambda count: calls.append(count))
+    model = load_comet(str(models["regression-sparsemax"]), device="cpu")
+    model.score([CometTriple("Хлеб.", "Bread", "Bread.")] * 5, batch_size=2)
+    assert calls == [1, 1, 1]  # before each of the three batches

@@ -20,7 +20,7 @@ from seedmt.translate.model_source import resolve_model
 from seedmt.translate.pipeline import TranslationJob, run_translation
 from seedmt.dataset.schema import RUNS, SEGMENTS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from seedmt.translate.threads import (REGISTRY_ENV, available_cpus, cgroup_cpu_limit, fair_share, plan_layout,
+from seedmt.core.threads import (REGISTRY_ENV, available_cpus, cgroup_cpu_limit, fair_share, plan_layout,
                                       process_registry)
 from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS
 
@@ -71,7 +71,7 @@ def test_thread_options_are_checked_before_any_work(tiny_model, tmp_path, capsys
 
 def test_available_cpus_follows_affinity_and_cgroup_quota(tmp_path):
     script = "import os; os.sched_setaffinity(0, {0}); " \
-             "from seedmt.translate.threads import available_cpus; print(available_cpus())"
+             "from seedmt.core.threads import available_cpus; print(available_cpus())"
     assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True).stdout.strip() == "1"
     (tmp_path / "cpu.max").write_text("150000 100000\n")
@@ -85,7 +85,7 @@ def _translating_child(registry: Path) -> subprocess.Popen:
     """Another seedmt process in the middle of a translation (holds its registration until killed)."""
     code = textwrap.dedent("""
         import sys, time
-        from seedmt.translate.threads import process_registry
+        from seedmt.core.threads import process_registry
         with process_registry().translating():
             print("registered", flush=True)
             time.sleep(600)

@@ -22,7 +22,7 @@ from typing import Protocol
 from seedmt.translate.backends import BatchCallback, TranslationBackend, load_backend, planned_description
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from seedmt.translate.threads import process_registry
+from seedmt.core.threads import process_registry
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from seedmt.align.similarity import score_similarity
 from seedmt.translate.quality import flag_documents
 from seedmt.translate.engines import (BackendSpec, EngineSettings, LocalEngine, LocalSettings, TranslationEngine,
                                      TranslationRequest)
-from seedmt.translate.threads import check_thread_options
+from seedmt.core.threads import check_thread_options
 from seedmt.text.segment import DEFAULT_MAX_CHARS, segment_text, split_long_span
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 

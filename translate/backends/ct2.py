@@ -27,7 +27,7 @@ from seedmt.core.errors import ModelFormatError
 from seedmt.core.languages import FLORES200_SET, script_of
 from seedmt.translate.model_source import ResolvedModel, weights_fingerprint
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from seedmt.translate.threads import plan_layout, process_registry
+from seedmt.core.threads import plan_layout, process_registry
 
 CT2_MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
 VMAP_FILE = "vmap.txt"

@@ -11,7 +11,7 @@ from seedmt.translate.batching import run_in_batches
 from seedmt.core.errors import ModelFormatError
 from seedmt.translate.model_source import ResolvedModel
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from seedmt.translate.threads import fair_share, plan_layout, process_registry, set_torch_threads
+from seedmt.core.threads import fair_share, plan_layout, process_registry, set_torch_threads
 
 
 def pick_device(device: str) -> str:
