@@ -22,7 +22,12 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
 
 Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
 good translations); links scoring under `review_threshold` (default 0.2), and unlinked sentences, are marked
-`needs_review`."""
+`needs_review`.
+
+Re-alignment around anchors (`DocumentPair.align(anchors)`): links a person accepted or made by hand are kept as
+they are; the programme runs again, with the same costs, only on each stretch between two linked anchors, and a
+sentence fixed as having no counterpart cannot enter any link. The embeddings, backgrounds and length ratio are
+those of the whole documents, so an unanchored stretch gets exactly the links a full alignment gives it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,38 +38,147 @@ from seedmt.align.coarse import coarse_band
 from seedmt.align.costs import length_ratio, link_distances
 from seedmt.align.dp import Band, search
 from seedmt.align.embed import Embedder
-from seedmt.align.links import AlignSettings, Link
+from seedmt.align.links import ALIGNER, AlignSettings, Link
 from seedmt.align.overlaps import EmbeddedSide
+from seedmt.core.errors import SeedMTError
 
-__all__ = ["AlignSettings", "Link", "align_sentences"]
+__all__ = ["AlignSettings", "AnchorError", "DocumentPair", "Link", "align_sentences"]
+
+
+class AnchorError(SeedMTError):
+    """Fixed links that cannot all hold: out of range, overlapping, crossing, or not runs of sentences."""
+
+
+class DocumentPair:
+    """A document and its translation, embedded once: align them, and re-align them around fixed links as
+    often as a person asks (the embeddings, backgrounds and length ratio are computed here, once)."""
+
+    def __init__(self, source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                 joiners: tuple[str, str] = (" ", " "), settings: AlignSettings | None = None) -> None:
+        self.settings = settings = settings or AlignSettings()
+        rng = np.random.default_rng(settings.seed)
+        # A one-sentence side has no mean of its own to remove, and centring only the other side would compare
+        # vectors of two different spaces.
+        prior = settings.centering_prior if min(len(source), len(target)) >= 2 else None
+        self.src = EmbeddedSide(source, joiners[0], embedder, prior)
+        self.tgt = EmbeddedSide(target, joiners[1], embedder, prior)
+        self.ratio = 1.0
+        if self.src.n and self.tgt.n:
+            self.src.set_background(self.tgt, settings.background_samples, rng)
+            self.tgt.set_background(self.src, settings.background_samples, rng)
+            self.ratio = length_ratio(self.src, self.tgt, settings.anchor_distance)
+        # Each stretch's coarse pass starts from the same random state: re-aligning is reproducible.
+        self._coarse_state = rng.bit_generator.state
+
+    def align(self, anchors: Sequence[Link] = ()) -> list[Link]:
+        """Links covering every sentence once, in document order. `anchors` (links with at least one sentence;
+        a one-sided anchor fixes its sentences as having no counterpart) come out unchanged, with their origin."""
+        n, m = self.src.n, self.tgt.n
+        check_anchors(anchors, n, m)
+        kept = {(a.source_indices, a.target_indices): a for a in anchors}
+        unlinked_source, unlinked_target = np.zeros(n, dtype=bool), np.zeros(m, dtype=bool)
+        for anchor in anchors:
+            if not anchor.target_indices:
+                unlinked_source[list(anchor.source_indices)] = True
+            if not anchor.source_indices:
+                unlinked_target[list(anchor.target_indices)] = True
+        fixed = sorted((a for a in anchors if a.is_linked), key=lambda a: a.source_indices[0])
+        links: list[Link] = []
+        i = j = 0
+        for anchor in fixed + [None]:
+            i_end, j_end = (anchor.source_indices[0], anchor.target_indices[0]) if anchor else (n, m)
+            links += self._stretch(i, i_end, j, j_end, unlinked_source[i:i_end], unlinked_target[j:j_end])
+            if anchor is not None:
+                links.append(self._link(anchor.source_indices[0], len(anchor.source_indices),
+                                        anchor.target_indices[0], len(anchor.target_indices), anchor.origin))
+                i, j = anchor.source_indices[-1] + 1, anchor.target_indices[-1] + 1
+        return [_keep_origin(link, kept) for link in links]
+
+    def _stretch(self, i0: int, i1: int, j0: int, j1: int, unlinked_source: np.ndarray,
+                 unlinked_target: np.ndarray) -> list[Link]:
+        if i1 == i0 or j1 == j0:
+            return [Link((i,), (), None, True) for i in range(i0, i1)] + \
+                   [Link((), (j,), None, True) for j in range(j0, j1)]
+        src, tgt = self.src.window(i0, i1), self.tgt.window(j0, j1)
+        if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:
+            band = Band.full(src.n, tgt.n)
+        else:
+            rng = np.random.default_rng()
+            rng.bit_generator.state = self._coarse_state
+            band = coarse_band(src, tgt, self.settings, rng)
+        path = search(src, tgt, band, self.settings, self.ratio,
+                      unlinked_source if unlinked_source.any() else None,
+                      unlinked_target if unlinked_target.any() else None)
+        return [self._link(i0 + i, a, j0 + j, b) for i, a, j, b in path]
+
+    def rescored(self, link: Link) -> Link:
+        """The link with its score measured (for links a person made); an anchor is not marked for review."""
+        if not link.is_linked:
+            return link
+        measured = self._link(link.source_indices[0], len(link.source_indices), link.target_indices[0],
+                              len(link.target_indices), link.origin)
+        return Link(link.source_indices, link.target_indices, measured.score,
+                    measured.needs_review and not link.is_anchor, link.origin)
+
+    def _link(self, i: int, a: int, j: int, b: int, origin: str = ALIGNER) -> Link:
+        sources, targets = tuple(range(i, i + a)), tuple(range(j, j + b))
+        if a == 0 or b == 0:
+            return Link(sources, targets, None, True, origin)
+        if a <= len(self.src.runs) and b <= len(self.tgt.runs):
+            distance = float(link_distances(self.src, self.tgt, a, i, b, np.array([j]))[0])
+            score = round(1.0 - distance, 4)
+        else:
+            score = None  # a hand-made link longer than any run the aligner embeds
+        review = score is not None and score < self.settings.review_threshold
+        return Link(sources, targets, score, review, origin)
+
+
+def _keep_origin(link: Link, anchors: dict) -> Link:
+    """An anchor's links keep the person's origin and are no longer marked for review."""
+    anchor = anchors.get((link.source_indices, link.target_indices))
+    if anchor is None:
+        return link
+    return Link(link.source_indices, link.target_indices, link.score, False, anchor.origin)
+
+
+def check_anchors(anchors: Sequence[Link], n: int, m: int) -> None:
+    """Raise AnchorError unless the anchors can all be links of one monotonic alignment of n x m sentences."""
+    seen_source: set[int] = set()
+    seen_target: set[int] = set()
+    for anchor in anchors:
+        what = f"fixed link {list(anchor.source_indices)}:{list(anchor.target_indices)}"
+        if not anchor.source_indices and not anchor.target_indices:
+            raise AnchorError(f"{what} holds no sentence")
+        for indices, size, seen, side in ((anchor.source_indices, n, seen_source, "source"),
+                                          (anchor.target_indices, m, seen_target, "target")):
+            if any(k < 0 or k >= size for k in indices):
+                raise AnchorError(f"{what}: the {side} has {size} sentences")
+            if indices and list(indices) != list(range(indices[0], indices[0] + len(indices))):
+                raise AnchorError(f"{what}: {side} sentences must be consecutive and in order")
+            if seen & set(indices):
+                raise AnchorError(f"{what}: {side} sentence {min(seen & set(indices))} is in another fixed link")
+            seen.update(indices)
+    linked = sorted((a for a in anchors if a.is_linked), key=lambda a: a.source_indices[0])
+    for before, after in zip(linked, linked[1:]):
+        if after.target_indices[0] <= before.target_indices[-1]:
+            raise AnchorError(f"fixed links {list(before.source_indices)}:{list(before.target_indices)} and "
+                              f"{list(after.source_indices)}:{list(after.target_indices)} cross")
+    for anchor in anchors:
+        if anchor.is_linked:
+            continue
+        side, index = ("source", anchor.source_indices[0]) if anchor.source_indices else \
+            ("target", anchor.target_indices[0])
+        for other in linked:
+            inside = other.source_indices if side == "source" else other.target_indices
+            if inside[0] <= index <= inside[-1]:
+                raise AnchorError(f"{side} sentence {index} is both fixed as unlinked and in a fixed link")
 
 
 def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embedder,
-                    joiners: tuple[str, str] = (" ", " "),
-                    settings: AlignSettings | None = None) -> list[Link]:
+                    joiners: tuple[str, str] = (" ", " "), settings: AlignSettings | None = None,
+                    anchors: Sequence[Link] = ()) -> list[Link]:
     """Monotonic many-to-many alignment of two sentence lists (each sentence in exactly one link).
 
-    `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...)."""
-    settings = settings or AlignSettings()
-    rng = np.random.default_rng(settings.seed)
-    # A one-sentence side has no mean of its own to remove, and centring only the other side would compare
-    # vectors of two different spaces.
-    prior = settings.centering_prior if min(len(source), len(target)) >= 2 else None
-    src, tgt = EmbeddedSide(source, joiners[0], embedder, prior), EmbeddedSide(target, joiners[1], embedder, prior)
-    if src.n == 0 or tgt.n == 0:
-        return [Link((i,), (), None, True) for i in range(src.n)] + [Link((), (j,), None, True) for j in range(tgt.n)]
-    src.set_background(tgt, settings.background_samples, rng)
-    tgt.set_background(src, settings.background_samples, rng)
-    if (src.n + 1) * (tgt.n + 1) <= settings.full_search_cells:
-        band = Band.full(src.n, tgt.n)
-    else:
-        band = coarse_band(src, tgt, settings, rng)
-    links = []
-    ratio = length_ratio(src, tgt, settings.anchor_distance)
-    for i, a, j, b in search(src, tgt, band, settings, ratio):
-        if a == 0 or b == 0:
-            links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), None, True))
-            continue
-        score = round(float(1.0 - link_distances(src, tgt, a, i, b, np.array([j]))[0]), 4)
-        links.append(Link(tuple(range(i, i + a)), tuple(range(j, j + b)), score, score < settings.review_threshold))
-    return links
+    `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...);
+    `anchors` are links to keep as they are (see `DocumentPair.align`)."""
+    return DocumentPair(source, target, embedder, joiners, settings).align(anchors)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from seedmt.align.aligner import AlignSettings, Link, align_sentences
+from seedmt.align.aligner import AlignSettings, AnchorError, Link, align_sentences
+from seedmt.align.links import ACCEPTED, ANCHOR_ORIGINS
 from seedmt.align.embed import Embedder
 from seedmt.core.languages import sentence_joiner
 from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
@@ -42,10 +44,44 @@ class AlignedDocuments:
         return "".join(f"{cell(r['source_text'])}\t{cell(r['target_text'])}\n" for r in rows)
 
 
+def read_anchors(path, source: list[str], target: list[str], joiners: tuple[str, str]) -> list[Link]:
+    """Links to keep, from a JSONL of links (`seedmt align` output, or the alignment editor's). A line's
+    `source_text` / `target_text`, when given, must still be the text of those sentences: anchors made on another
+    version of a document would fix the wrong sentences. Links without an `origin` count as accepted."""
+    anchors = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise AnchorError(f"{path}: cannot read ({err})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            sources = tuple(int(k) for k in record["source_indices"])
+            targets = tuple(int(k) for k in record["target_indices"])
+            origin = record.get("origin", ACCEPTED)
+        except (ValueError, KeyError, TypeError):
+            raise AnchorError(f"{path}:{number}: expected a JSON link with source_indices and target_indices") from None
+        if origin not in ANCHOR_ORIGINS:
+            origin = ACCEPTED
+        for side, indices, sentences, joiner in (("source", sources, source, joiners[0]),
+                                                 ("target", targets, target, joiners[1])):
+            if any(not 0 <= k < len(sentences) for k in indices):
+                raise AnchorError(f"{path}:{number}: the {side} document has {len(sentences)} sentences")
+            expected = record.get(f"{side}_text")
+            if expected is not None and expected != joiner.join(sentences[k] for k in indices):
+                raise AnchorError(f"{path}:{number}: its {side}_text is not {side} sentence(s) {list(indices)} of "
+                                  "this document (made on another version of it?)")
+        anchors.append(Link(sources, targets, None, False, origin))
+    return anchors
+
+
 def align_documents(source_path, target_path, embedder: Embedder, *, source_lang: str | None = None,
                     target_lang: str | None = None, presegmented: bool = False, lid: str = DEFAULT_IDENTIFIER,
-                    settings: AlignSettings | None = None) -> AlignedDocuments:
+                    settings: AlignSettings | None = None, anchors_path=None) -> AlignedDocuments:
     """Read two plain-text documents (a text and its translation), split them into sentences, align them.
+    `anchors_path`: a JSONL of links to keep as they are (`read_anchors`); the rest is aligned around them.
     Raises SeedMTError naming the file for a bad input, IdentifierConfigError for an unusable `lid`."""
     check_identifier(lid)
     source = prepare_text(source_path, source_lang, lid=lid, role="source", presegmented=presegmented)
@@ -56,6 +92,10 @@ def align_documents(source_path, target_path, embedder: Embedder, *, source_lang
         warnings.append(f"{source_path} has {len(source.segments)} sentences and {target_path} "
                         f"{len(target.segments)}: most sentences will stay unlinked; check that the second file "
                         "translates the first")
-    links = align_sentences(source.sentences, target.sentences, embedder,
-                            (sentence_joiner(source.lang), sentence_joiner(target.lang)), settings)
+    joiners = (sentence_joiner(source.lang), sentence_joiner(target.lang))
+    anchors = read_anchors(anchors_path, source.sentences, target.sentences, joiners) if anchors_path else ()
+    try:
+        links = align_sentences(source.sentences, target.sentences, embedder, joiners, settings, anchors)
+    except AnchorError as err:
+        raise AnchorError(f"{anchors_path}: {err}") from None
     return AlignedDocuments(source.lang, target.lang, source.sentences, target.sentences, links, warnings)

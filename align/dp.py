@@ -22,9 +22,16 @@ class Band:
 
 
 def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSettings,
-            length_ratio: float) -> list[tuple[int, int, int, int]]:
-    """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order."""
+           length_ratio: float, unlinked_source: np.ndarray | None = None,
+           unlinked_target: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
+    """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order.
+
+    `unlinked_source` / `unlinked_target` (booleans, one per sentence) mark sentences a person fixed as having
+    no counterpart: no link may take them in."""
     n, m = src.n, tgt.n
+    # Prefix counts of the fixed sentences: a run [x, x + k) holds one when the counts differ.
+    fixed_source = np.concatenate([[0], np.cumsum(unlinked_source)]) if unlinked_source is not None else None
+    fixed_target = np.concatenate([[0], np.cumsum(unlinked_target)]) if unlinked_target is not None else None
     inf = np.inf
     cost: list[np.ndarray] = []
     move: list[np.ndarray] = []  # index into SHAPES_AND_SKIPS, -1 at the origin
@@ -45,6 +52,11 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
             if b > 0:
                 valid &= js - b + b <= m
                 valid &= js - b <= tgt.n - b
+                if fixed_source is not None and fixed_source[i] != fixed_source[i - a]:
+                    continue
+                if fixed_target is not None:
+                    inside = np.clip(js - b, 0, m)
+                    valid &= fixed_target[np.clip(inside + b, 0, m)] == fixed_target[inside]
             if not valid.any():
                 continue
             starts = js[valid] - b

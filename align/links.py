@@ -24,16 +24,33 @@ class AlignSettings:
     seed: int = 0
 
 
+# Where a link comes from. A person's links (accepted as the aligner made them, or made by hand) are anchors: a
+# re-alignment keeps them as they are and searches only the stretches between them.
+ALIGNER, REALIGNED, ACCEPTED, EDITED = "aligner", "realigned", "accepted", "edited"
+ORIGINS = (ALIGNER, REALIGNED, ACCEPTED, EDITED)
+ANCHOR_ORIGINS = (ACCEPTED, EDITED)
+
+
 @dataclass(frozen=True)
 class Link:
     source_indices: tuple[int, ...]
     target_indices: tuple[int, ...]
     score: float | None  # None for an unlinked sentence
     needs_review: bool
+    origin: str = ALIGNER
+
+    @property
+    def is_anchor(self) -> bool:
+        return self.origin in ANCHOR_ORIGINS
+
+    @property
+    def is_linked(self) -> bool:
+        return bool(self.source_indices and self.target_indices)
 
     def record(self, source: Sequence[str], target: Sequence[str], joiners: tuple[str, str]) -> dict:
         """The JSONL line of `seedmt align`."""
         return {"source_indices": list(self.source_indices), "target_indices": list(self.target_indices),
                 "source_text": joiners[0].join(source[i] for i in self.source_indices),
                 "target_text": joiners[1].join(target[j] for j in self.target_indices),
-                "score": self.score, "needs_review": self.needs_review}
+                "score": self.score, "needs_review": self.needs_review,
+                **({"origin": self.origin} if self.origin != ALIGNER else {})}

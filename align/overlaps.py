@@ -35,6 +35,17 @@ class EmbeddedSide:
                          for k, run_vectors in self.runs.items()}
         self.background: dict[int, np.ndarray] = {}
 
+    def window(self, start: int, end: int) -> EmbeddedSide:
+        """Sentences start..end-1 alone, with the vectors and backgrounds measured on the whole document (runs
+        that would reach past either end are left out): the programme between two fixed links."""
+        part = object.__new__(EmbeddedSide)
+        part.n = end - start
+        part.runs = {k: v[start:max(start, end - k + 1)] for k, v in self.runs.items()}
+        part.background = {k: v[start:max(start, end - k + 1)] for k, v in self.background.items()}
+        part.lengths = {k: v[start:max(start, end - k + 1)] for k, v in self.lengths.items()}
+        part.total_length = float(part.lengths[1].sum()) if part.n else 0.0
+        return part
+
     def set_background(self, other: EmbeddedSide, samples: int, rng: np.random.Generator) -> None:
         """Mean cosine distance of each run to the other document's sentences (a random sample if there are more)."""
         if other.n == 0:

@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["review", "export"]:  # `seedmt review export` reads better than `seedmt review-export`
         argv = ["review-export", *argv[2:]]
+    if argv[:2] == ["align", "score"]:  # likewise `seedmt align score LINKS GOLD`
+        argv = ["align-score", *argv[2:]]
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

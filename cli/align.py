@@ -25,8 +25,21 @@ def add_parsers(sub) -> None:
     al.add_argument("--presegmented", action="store_true",
                     help="each non-empty line is one sentence, taken as it is")
     al.add_argument("--lid", default="heliport", metavar="IDENTIFIER", help="as for translate (default: %(default)s)")
+    al.add_argument("--anchors", type=Path, metavar="FILE",
+                    help="JSONL of links to keep as they are (e.g. saved by the alignment editor of `seedmt review`); "
+                         "the aligner re-searches only the stretches between them")
     _add_embedder_option(al)
     al.set_defaults(handler=run_align)
+
+    sc = sub.add_parser(
+        "align-score", help="score an alignment against a gold alignment (also: seedmt align score)",
+        description="Strict and lax precision, recall and F1 of LINKS against GOLD, as Vecalign's score.py reports "
+                    "them. Strict: a link counts only if GOLD has exactly that link; lax: also when one of its "
+                    "source sentences is linked to one of its target sentences in GOLD. Either file may be "
+                    "`seedmt align` JSONL or Vecalign's `[0, 1]:[2]` lines. Several LINKS GOLD pairs are pooled.")
+    sc.add_argument("files", nargs="+", type=Path, metavar="LINKS GOLD", help="alignment and its gold, repeated")
+    sc.add_argument("--json", action="store_true", help="print the scores as JSON")
+    sc.set_defaults(handler=run_align_score)
 
     rf = sub.add_parser("references", help="manage reference translations (references/)")
     rf_sub = rf.add_subparsers(dest="references_command", required=True, metavar="ACTION")
@@ -67,15 +80,33 @@ def run_align(args) -> int:
     from seedmt.align.embed import load_embedder
 
     result = align_documents(args.source, args.translation, load_embedder(args.embedder), source_lang=args.source_lang,
-                             target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid)
+                             target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid,
+                             anchors_path=args.anchors)
     for warning in result.warnings:
         print(f"seedmt: warning: {warning}", file=sys.stderr)
     write_text_atomically(args.out, result.jsonl() if args.format == "jsonl" else result.tsv())
     linked = sum(bool(link.source_indices and link.target_indices) for link in result.links)
     review = sum(link.needs_review for link in result.links)
+    kept = sum(link.is_anchor for link in result.links)
     print(f"wrote {args.out}: {len(result.source)} {result.source_lang} and {len(result.target)} "
           f"{result.target_lang} sentences, {linked} links, "
-          f"{len(result.links) - linked} sentences without a counterpart, {review} marked needs_review")
+          f"{len(result.links) - linked} sentences without a counterpart, {review} marked needs_review"
+          + (f", {kept} fixed links kept" if args.anchors else ""))
+    return EXIT_OK
+
+
+def run_align_score(args) -> int:
+    import json
+    from dataclasses import asdict
+
+    from seedmt.align.gold import gold_scores, read_alignment
+    from seedmt.core.errors import SettingsError
+
+    if len(args.files) % 2:
+        raise SettingsError("give LINKS GOLD in pairs (an alignment, then its gold alignment)")
+    pairs = [(read_alignment(test), read_alignment(gold)) for test, gold in zip(args.files[::2], args.files[1::2])]
+    result = gold_scores(pairs)
+    print(json.dumps({k: round(v, 4) for k, v in asdict(result).items()}) if args.json else result.table(), end="" if not args.json else "\n")
     return EXIT_OK
 
 

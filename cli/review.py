@@ -18,12 +18,19 @@ def add_parsers(sub) -> None:
                     "worst-first queue of segments (quality flags, then lowest similarity, then lowest chrF2++ "
                     "against references), post-editing with a word-level diff, accept / reject, undo / redo, all "
                     "from the keyboard (press ? in the app). Every action is saved at once in "
-                    "<OUT>.review.sqlite beside the dataset, which itself is never modified. "
+                    "<OUT>.review.sqlite beside the dataset, which itself is never modified. The alignment editor "
+                    "(/align) corrects sentence links between a document and its translation, re-aligns around "
+                    "the links you fixed and saves them as references in --references (sessions in "
+                    "<OUT>.alignments.sqlite). "
                     "`seedmt review export [OUT]` writes the reviewed translations as references.")
     rv.add_argument("dataset", nargs="?", type=Path, default=Path("out/translations"),
                     help="dataset folder written by `seedmt translate` (default: %(default)s)")
     rv.add_argument("--references", type=Path, default=Path("references"),
-                    help="references shown beside the translations, with chrF2++ (default: %(default)s)")
+                    help="references shown beside the translations, with chrF2++; the alignment editor saves here "
+                         "(default: %(default)s)")
+    from seedmt.cli.align import _add_embedder_option
+
+    _add_embedder_option(rv)
     rv.add_argument("--reviewer", default=_user(), help="your name in the review log (default: %(default)s)")
     rv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     rv.add_argument("--port", type=int, default=8765, help="(default: %(default)s; 0 = any free port)")
@@ -61,7 +68,8 @@ def run_review(args) -> int:
         raise SettingsError(f"--host {args.host} would let other machines reach the app; pass --allow-remote as "
                             "well if that is what you want (the access token is still required)")
     settings = ReviewSettings(args.dataset, args.references if args.references.is_dir() else None,
-                              reviewer=args.reviewer, host=args.host, port=args.port or _free_port(args.host))
+                              reviewer=args.reviewer, host=args.host, port=args.port or _free_port(args.host),
+                              saved_references_dir=args.references, embedder=args.embedder)
     app = create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
 
     def ready(url: str) -> None:

@@ -109,6 +109,14 @@ def script_of(code: str) -> str:
     return code.split("_", 1)[1]
 
 
+RIGHT_TO_LEFT_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo"}
+
+
+def text_direction(code: str) -> str:
+    """"rtl" for a language written right to left (Arabic, Hebrew, Uyghur...), else "ltr"."""
+    return "rtl" if script_of(code) in RIGHT_TO_LEFT_SCRIPTS else "ltr"
+
+
 def is_flores200(code: str) -> bool:
     return code in FLORES200_SET
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from seedmt.align.aligner import AlignSettings, align_sentences
+from seedmt.align.links import ALIGNER
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
 from seedmt.core.files import write_text_atomically
@@ -16,6 +17,9 @@ from seedmt.core.languages import sentence_joiner
 from seedmt.eval.references import REFERENCE_SUFFIX
 from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
 from seedmt.text.prepare import prepare_text
+
+
+IMPORT_MADE_BY = "seedmt references import"
 
 
 def find_seed(seed: str, seeds_dir: Path) -> Path:
@@ -37,12 +41,15 @@ def reference_lines(segments, links, target_sentences: list[str], target: str, o
             continue  # a translation sentence with no source segment has nothing to be a reference for
         group = [segments[i] for i in link.source_indices]
         if not link.target_indices:
+            how = "sentence aligner" if link.origin == ALIGNER else f"sentence aligner, {link.origin} by a person"
             lines += [{"segment_id": s.segment_id, "source": s.text,
-                       "skip": f"no counterpart in {origin} (sentence aligner)"} for s in group]
+                       "skip": f"no counterpart in {origin} ({how})"} for s in group]
             continue
         text = sentence_joiner(target).join(target_sentences[j] for j in link.target_indices)
         lines.append({"segment_id": group[0].segment_id, "source": group[0].text, "text": text,
-                      "score": link.score, "needs_review": link.needs_review})
+                      "score": link.score, "needs_review": link.needs_review,
+                      # how the link was made, when a person corrected the alignment (the alignment editor)
+                      **({"link": link.origin} if link.origin != ALIGNER else {})})
         lines += [{"segment_id": s.segment_id, "source": s.text, "joined_with": group[0].segment_id}
                   for s in group[1:]]
     return lines
@@ -68,7 +75,7 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
     lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
     scored = [line["score"] for line in lines if line.get("score") is not None]
     provenance = {
-        "doc_id": document.doc_id, "target": target, "translation_file": str(translation),
+        "doc_id": document.doc_id, "target": target, "made_by": IMPORT_MADE_BY, "translation_file": str(translation),
         "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
         "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
         "aligner": f"seedmt.align.aligner {json.dumps(settings.__dict__, sort_keys=True)}",

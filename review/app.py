@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,16 +28,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from seedmt.align.embed import DEFAULT_EMBEDDER
 from seedmt.align.similarity import LOW_SIMILARITY
-from seedmt.core.languages import script_of
+from seedmt.core.languages import text_direction
 from seedmt.dataset.reviews import (ACTION_STATUS, EDITED, STATUSES, Review, ReviewConflict, ReviewStore, hter,
                                     store_path)
+from seedmt.review.alignment_routes import alignment_routes
+from seedmt.review.alignments import AlignmentEditor, AlignmentStore
+from seedmt.review.alignments import store_path as alignment_store_path
 from seedmt.review.diff import diff
 from seedmt.review.queue import PAGE_SIZE, Item, ReviewQueue, status_of
 
 HERE = Path(__file__).parent
 COOKIE = "seedmt_review_token"
-RIGHT_TO_LEFT_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo"}
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
@@ -48,6 +52,8 @@ class ReviewSettings:
     reviewer: str = "reviewer"
     host: str = "127.0.0.1"
     port: int = 8765
+    saved_references_dir: Path | None = None  # where the alignment editor saves (default: references_dir)
+    embedder: object = DEFAULT_EMBEDDER  # the alignment editor's sentence encoder: a built-in name or an Embedder
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
@@ -61,7 +67,7 @@ class ReviewSettings:
 
 
 def direction(code: str) -> str:
-    return "rtl" if script_of(code) in RIGHT_TO_LEFT_SCRIPTS else "ltr"
+    return text_direction(code)
 
 
 def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store: ReviewStore | None = None) -> Starlette:
@@ -160,6 +166,20 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         review = store.review(item.segment_id, item.target)
         return JSONResponse(_review_json(review, item) if review else {"status": "unreviewed", "version": 0})
 
+    editor_lock = threading.Lock()
+
+    def alignment_editor() -> AlignmentEditor:
+        """The alignment editor, made on first use (loading the sentence encoder takes a moment)."""
+        with editor_lock:
+            if getattr(app.state, "alignment_editor", None) is None:
+                from seedmt.align.embed import load_embedder
+
+                app.state.alignment_editor = AlignmentEditor(
+                    AlignmentStore(alignment_store_path(settings.dataset_dir)),
+                    settings.embedder if not isinstance(settings.embedder, str) else load_embedder(settings.embedder),
+                    settings.reviewer, settings.saved_references_dir or settings.references_dir)
+            return app.state.alignment_editor
+
     app = Starlette(routes=[
         Route("/", documents),
         Route("/review", review_page),
@@ -167,10 +187,11 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         Route("/api/undo", undo_redo, methods=["POST"]),
         Route("/api/redo", undo_redo, methods=["POST"]),
         Route("/api/item", item_state),
+        *alignment_routes(alignment_editor, render, settings.saved_references_dir or settings.references_dir),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
     app.add_middleware(Guard, settings=settings)
-    app.state.store, app.state.queue = store, queue
+    app.state.store, app.state.queue, app.state.alignment_editor = store, queue, None
     return app
 
 
@@ -296,6 +317,8 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
 
     asyncio.run(main())
     app.state.store.close()
+    if app.state.alignment_editor is not None:
+        app.state.alignment_editor.store.close()
 
 
 async def _sleep(seconds: float) -> None:

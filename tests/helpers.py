@@ -175,6 +175,33 @@ def scores(predicted: set, gold: set) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def gold_links(case: AlignmentCase):
+    """The gold alignment as links: groups of sentences joined by gold pairs, the rest unlinked (origin
+    `edited`: what a person who knows the answer would fix each link to)."""
+    from seedmt.align.editing import in_document_order
+    from seedmt.align.links import EDITED, Link
+
+    owner: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def root(node):
+        while owner.setdefault(node, node) != node:
+            node = owner[node]
+        return node
+
+    for i, j in case.gold:
+        owner[root(("s", i))] = root(("t", j))
+    groups: dict = {}
+    for i in range(len(case.source)):
+        groups.setdefault(root(("s", i)), ([], []))[0].append(i)
+    for j in range(len(case.target_sentences)):
+        groups.setdefault(root(("t", j)), ([], []))[1].append(j)
+    links = [Link(tuple(s), tuple(t), None, False, EDITED) for s, t in groups.values()]
+    links = [x for x in links if x.is_linked] + [Link((i,), (), None, False, EDITED) for x in links if not x.is_linked
+                                                 for i in x.source_indices] + \
+        [Link((), (j,), None, False, EDITED) for x in links if not x.is_linked for j in x.target_indices]
+    return in_document_order(links, len(case.source), len(case.target_sentences))
+
+
 ALL_CASES = [(doc_id, target) for doc_id in sorted(EXPECTED_SEED_LANGS) for target in ("eng_Latn", "zho_Hans")]
 
 
@@ -193,9 +220,9 @@ def fresh_copy(dataset: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def start_server(dataset: Path) -> tuple[subprocess.Popen, str]:
+def start_server(dataset: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "seedmt", "review", str(dataset), "--port", "0",
-                                "--reviewer", "ana"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                "--reviewer", "ana", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "HF_HUB_OFFLINE": "1"})
     line = process.stdout.readline()
     match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)

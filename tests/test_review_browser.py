@@ -142,3 +142,80 @@ def test_markup_in_a_seed_is_shown_literally(app):
     assert browser.execute_script("return document.querySelectorAll('main img, main td script').length") == 0
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 - no dialog was opened
+
+
+def test_the_alignment_editor_by_keyboard(reviewed_dataset, tmp_path):
+    """Open a document pair from two files, then from the keyboard only: merge, split, move, unlink, accept,
+    re-align, undo, save; the references and their provenance say what the person did."""
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.helpers import SEEDS_DIR, build_case
+
+    dataset = fresh_copy(reviewed_dataset, tmp_path)
+    references = tmp_path / "references"
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    source, translation = tmp_path / "003_8e8481b4ceab6e39.txt", tmp_path / "english.txt"
+    source.write_text((SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    translation.write_text(case.target_text, encoding="utf-8")
+    process, url = start_server(dataset, "--references", str(references))
+    browser = chrome()
+    try:
+        browser.get(url)
+        browser.get(url.split("/?")[0] + "/align")
+        wait_for(browser, "document.body.dataset.ready === '1'")
+        browser.find_element("css selector", "input[name=source]").send_keys(str(source))
+        browser.find_element("css selector", "input[name=target]").send_keys(str(translation))
+        language = browser.find_element("css selector", "input[name=target_lang]")
+        language.send_keys("eng_Latn", Keys.ENTER)  # submits the form
+        wait_for(browser, "document.body.dataset.page === 'align' && document.body.dataset.ready === '1'", 120)
+
+        def ladder():
+            return browser.execute_script(
+                "return Array.from(document.querySelectorAll('#links tr.link')).map(r => "
+                "[r.dataset.source, r.dataset.target, r.dataset.origin])")
+
+        def do(*keys):
+            version = int(browser.execute_script("return document.body.dataset.version"))
+            press(browser, *keys)
+            wait_for(browser, f"Number(document.body.dataset.version) !== {version}", 30)
+
+        first = ladder()
+        assert first[0] == ["0", "0", "aligner"] and first[1] == ["1", "1", "aligner"]
+        press(browser, *["k"] * len(first))  # to the top
+        do("m")  # merge links 0 and 1
+        assert ladder()[0] == ["0,1", "0,1", "edited"]
+        do("s")  # split them again
+        assert ladder()[:2] == [["0", "0", "edited"], ["1", "1", "edited"]]
+        press(browser, "j")
+        do("[")  # link 1 gives its source sentence to link 0
+        assert ladder()[0] == ["0,1", "0", "edited"] and ladder()[1] == ["", "1", "edited"]
+        do("u")  # undo the move
+        assert ladder()[1] == ["1", "1", "edited"]
+        press(browser, "j")
+        do("d")  # unlink link 2: its sentences get no counterpart
+        assert ladder()[2:4] == [["2", "", "edited"], ["", "2", "edited"]]
+        press(browser, "j", "j", "j")
+        do("a")  # accept link 5 as the aligner made it
+        assert ladder()[5][2] == "accepted"
+        do("r")  # re-align between the anchors
+        after = ladder()
+        assert after[2:4] == [["2", "", "edited"], ["", "2", "edited"]] and after[5][2] == "accepted"
+        assert after[0] == ["0", "0", "edited"]
+        press(browser, (Keys.CONTROL, "s"))  # save
+        try:
+            wait_for(browser, "document.getElementById('toast').textContent.startsWith('saved ')", 30)
+        except Exception:
+            print("TOAST", browser.execute_script("return document.getElementById('toast').textContent"))
+            raise
+    finally:
+        browser.quit()
+        process.terminate()
+        process.wait(timeout=30)
+    reference = references / "eng_Latn" / "003_8e8481b4ceab6e39.jsonl"
+    lines = [json.loads(line) for line in reference.read_text(encoding="utf-8").splitlines()]
+    assert lines[2]["skip"].startswith("no counterpart in english.txt") and "edited by a person" in lines[2]["skip"]
+    assert lines[0]["text"] == case.target_sentences[0] and lines[0]["link"] == "edited"
+    provenance = json.loads(reference.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewer"] == "ana"
+    assert provenance["links"]["accepted"] == 1 and provenance["realignments"] == 1
+    assert provenance["operations"] == 5  # merge, split, unlink, accept, re-align (the undone move is not counted)

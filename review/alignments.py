@@ -1,0 +1,431 @@
+"""The alignment editor's sessions: a document and its translation, their links, and every state the links went
+through, kept in `<dataset>.alignments.sqlite` beside the dataset.
+
+A session starts from the aligner (two files, a `seedmt align` output with its two files, or the seed and the
+translation of a `references import`). Every operation a person makes (`seedmt.align.editing`) or a
+re-alignment between their anchors is one SQLite transaction (WAL, `synchronous=FULL`) that stores the new state
+of the links before the app acknowledges it; undo and redo move between stored states and survive a restart.
+The aligner's first output (`raw`) is kept as it was.
+
+Saving writes the links as segment-level references (`references import` semantics: a merged group shares one
+reference, a sentence with no counterpart gets `skip`) with a provenance file that says they were corrected by a
+person: who, when, and how many links were accepted, edited, re-aligned or left as the aligner made them."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from seedmt.align.aligner import DocumentPair
+from seedmt.align.editing import (EditError, accept, in_document_order, label_realigned, link_unlinked, merge, move,
+                                  split, unlink)
+from seedmt.align.gold import Pair, gold_scores
+from seedmt.align.links import ALIGNER, ORIGINS, AlignSettings, Link
+from seedmt.core.clock import utc_now
+from seedmt.core.errors import SeedMTError
+from seedmt.core.files import write_text_atomically
+from seedmt.core.languages import sentence_joiner, text_direction
+from seedmt.eval.reference_import import IMPORT_MADE_BY, reference_lines
+from seedmt.eval.references import REFERENCE_SUFFIX
+from seedmt.text.prepare import prepare_text
+
+STORE_SUFFIX = ".alignments.sqlite"
+SCHEMA_VERSION = 1
+EDITOR_MADE_BY = "seedmt alignment editor"
+# Operations of the editor: name -> function(links, k, **arguments) -> links
+OPERATIONS = {"accept": accept, "merge": merge, "split": split, "move": move, "unlink": unlink}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT,
+    doc_id TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
+    source_name TEXT NOT NULL, target_name TEXT NOT NULL, target_sha256 TEXT NOT NULL, source_sha256 TEXT NOT NULL,
+    segment_ids TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, raw TEXT NOT NULL,
+    gold TEXT, current INTEGER NOT NULL, top INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS states (
+    session_id INTEGER NOT NULL, version INTEGER NOT NULL, links TEXT NOT NULL, operation TEXT NOT NULL,
+    reviewer TEXT, at TEXT NOT NULL, PRIMARY KEY (session_id, version));
+"""
+
+
+class AlignmentStoreError(SeedMTError):
+    """The alignment store cannot be opened, or a session or operation does not exist."""
+
+
+class StaleVersion(SeedMTError):
+    """The session changed since the client loaded it (another tab saved first)."""
+
+
+def store_path(dataset_dir: Path) -> Path:
+    dataset_dir = Path(dataset_dir)
+    return dataset_dir.with_name(dataset_dir.name + STORE_SUFFIX)
+
+
+def links_to_json(links: list[Link]) -> str:
+    return json.dumps([[list(x.source_indices), list(x.target_indices), x.score, x.needs_review, x.origin]
+                       for x in links])
+
+
+def links_from_json(text: str) -> list[Link]:
+    return [Link(tuple(s), tuple(t), score, review, origin) for s, t, score, review, origin in json.loads(text)]
+
+
+@dataclass
+class Session:
+    id: int
+    name: str
+    doc_id: str
+    source_lang: str
+    target_lang: str
+    source_name: str
+    target_name: str
+    source_sha256: str
+    target_sha256: str
+    segment_ids: list[str]
+    source: list[str]
+    target: list[str]
+    raw: list[Link]
+    gold: list[Pair] | None
+    version: int
+    top: int
+    links: list[Link]
+
+    @property
+    def joiners(self) -> tuple[str, str]:
+        return sentence_joiner(self.source_lang), sentence_joiner(self.target_lang)
+
+    def counts(self) -> dict[str, int]:
+        linked = [x for x in self.links if x.is_linked]
+        return {**{origin: sum(x.origin == origin for x in linked) for origin in ORIGINS},
+                "links": len(linked), "unlinked": sum(not x.is_linked for x in self.links),
+                "needs_review": sum(x.needs_review for x in self.links)}
+
+    def gold_figures(self) -> dict | None:
+        if self.gold is None:
+            return None
+        test = [(x.source_indices, x.target_indices) for x in self.links]
+        return {k: round(v, 4) for k, v in asdict(gold_scores([(test, self.gold)])).items()}
+
+    def view(self) -> dict:
+        """What the editor page shows (texts go to the page as text)."""
+        return {"id": self.id, "name": self.name, "doc_id": self.doc_id, "version": self.version,
+                "can_redo": self.version < self.top, "source_lang": self.source_lang, "target_lang": self.target_lang,
+                "source_name": self.source_name, "target_name": self.target_name,
+                "source_dir": text_direction(self.source_lang), "target_dir": text_direction(self.target_lang),
+                "links": [{"source": [[i, self.source[i]] for i in x.source_indices],
+                           "target": [[j, self.target[j]] for j in x.target_indices],
+                           "score": x.score, "needs_review": x.needs_review, "origin": x.origin,
+                           "anchor": x.is_anchor} for x in self.links],
+                "counts": self.counts(), "gold": self.gold_figures()}
+
+
+class AlignmentStore:
+    """SQLite store of alignment sessions. Thread-safe for the web app: one connection, one lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=FULL")  # an acknowledged operation is on disk
+            self._connection.executescript(_SCHEMA)
+            self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            version = int(self._connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        except (sqlite3.Error, ValueError, TypeError) as err:
+            raise AlignmentStoreError(f"{self.path}: not a usable alignment store ({err})") from None
+        if version > SCHEMA_VERSION:
+            raise AlignmentStoreError(f"{self.path} was written by a newer seedmt (store version {version})")
+
+    def close(self) -> None:
+        self._connection.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+                self._connection.execute("COMMIT")
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+
+    def create(self, *, name: str, doc_id: str, source_lang: str, target_lang: str, source_name: str,
+               target_name: str, source_sha256: str, target_sha256: str, segment_ids: list[str], source: list[str],
+               target: list[str], links: list[Link], reviewer: str) -> int:
+        at = utc_now()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (name, created_at, created_by, doc_id, source_lang, target_lang, source_name, "
+                "target_name, source_sha256, target_sha256, segment_ids, source, target, raw, current, top) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
+                (name, at, reviewer, doc_id, source_lang, target_lang, source_name, target_name, source_sha256,
+                 target_sha256, json.dumps(segment_ids), json.dumps(source, ensure_ascii=False),
+                 json.dumps(target, ensure_ascii=False), links_to_json(links)))
+            session_id = int(cursor.lastrowid)
+            db.execute("INSERT INTO states VALUES (?, 0, ?, 'aligner', ?, ?)",
+                       (session_id, links_to_json(links), reviewer, at))
+        return session_id
+
+    def sessions(self) -> list[dict]:
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT id, name, created_at, created_by, doc_id, source_lang, target_lang, current "
+                "FROM sessions ORDER BY id DESC").fetchall()
+        keys = ("id", "name", "created_at", "created_by", "doc_id", "source_lang", "target_lang", "version")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def session(self, session_id: int) -> Session:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT id, name, doc_id, source_lang, target_lang, source_name, target_name, source_sha256, "
+                "target_sha256, segment_ids, source, target, raw, gold, current, top FROM sessions WHERE id=?",
+                (session_id,)).fetchone()
+            if row is None:
+                raise AlignmentStoreError(f"no alignment session {session_id}")
+            state = self._connection.execute("SELECT links FROM states WHERE session_id=? AND version=?",
+                                             (session_id, row[14])).fetchone()
+        gold = [(tuple(s), tuple(t)) for s, t in json.loads(row[13])] if row[13] else None
+        return Session(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], json.loads(row[9]),
+                       json.loads(row[10]), json.loads(row[11]), links_from_json(row[12]), gold, row[14], row[15],
+                       links_from_json(state[0]))
+
+    def record(self, session_id: int, expected_version: int | None, links: list[Link], operation: str,
+               reviewer: str) -> int:
+        """Store the next state (dropping any undone states after the current one); returns its version."""
+        with self._transaction() as db:
+            current = db.execute("SELECT current FROM sessions WHERE id=?", (session_id,)).fetchone()[0]
+            if expected_version is not None and expected_version != current:
+                raise StaleVersion(f"alignment session {session_id} changed (now at version {current}); reload")
+            db.execute("DELETE FROM states WHERE session_id=? AND version>?", (session_id, current))
+            db.execute("INSERT INTO states VALUES (?,?,?,?,?,?)",
+                       (session_id, current + 1, links_to_json(links), operation, reviewer, utc_now()))
+            db.execute("UPDATE sessions SET current=?, top=? WHERE id=?", (current + 1, current + 1, session_id))
+        return current + 1
+
+    def step(self, session_id: int, expected_version: int | None, direction: int) -> int:
+        """Undo (-1) or redo (+1): move to the previous or next stored state; returns the version now current."""
+        with self._transaction() as db:
+            current, top = db.execute("SELECT current, top FROM sessions WHERE id=?", (session_id,)).fetchone()
+            if expected_version is not None and expected_version != current:
+                raise StaleVersion(f"alignment session {session_id} changed (now at version {current}); reload")
+            wanted = current + direction
+            if 0 <= wanted <= top:
+                db.execute("UPDATE sessions SET current=? WHERE id=?", (wanted, session_id))
+                return wanted
+            return current
+
+    def set_gold(self, session_id: int, gold: list[Pair]) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET gold=? WHERE id=?",
+                       (json.dumps([[list(s), list(t)] for s, t in gold]), session_id))
+
+    def operations(self, session_id: int) -> list[str]:
+        """The operations behind the current state, oldest first (undone ones left out)."""
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT operation FROM states WHERE session_id=? AND version>0 AND version<= "
+                "(SELECT current FROM sessions WHERE id=?) ORDER BY version", (session_id, session_id)).fetchall()
+        return [row[0] for row in rows]
+
+
+class AlignmentEditor:
+    """The editor's logic over a store: start sessions, apply operations, re-align, save references."""
+
+    def __init__(self, store: AlignmentStore, embedder, reviewer: str, references_dir: Path | None,
+                 settings: AlignSettings | None = None) -> None:
+        self.store, self.embedder, self.reviewer = store, embedder, reviewer
+        self.references_dir = references_dir
+        self.settings = settings or AlignSettings()
+        self._pairs: dict[int, DocumentPair] = {}  # embedded once per session and process
+        self._lock = threading.Lock()
+
+    def start(self, source_text: str, target_text: str, *, source_name: str, target_name: str,
+              source_lang: str | None = None, target_lang: str | None = None,
+              links_jsonl: str | None = None) -> int:
+        """A session over two texts (files the person picked), aligned by the aligner, or with the links of a
+        `seedmt align` output given as `links_jsonl`."""
+        with tempfile.TemporaryDirectory(prefix="seedmt-align-") as folder:
+            paths = []
+            for role, name, text in (("source", source_name, source_text), ("target", target_name, target_text)):
+                path = Path(folder) / role / _safe_name(name)
+                path.parent.mkdir()
+                path.write_text(text, encoding="utf-8")
+                paths.append(path)
+            source = prepare_text(paths[0], source_lang or None, role="source")
+            target = prepare_text(paths[1], target_lang or None, role="target")
+        return self._start(source, target, source_name, target_name, links_jsonl)
+
+    def start_from_files(self, source_path: Path, target_path: Path, source_lang: str | None,
+                         target_lang: str | None) -> int:
+        source = prepare_text(source_path, source_lang, role="source")
+        target = prepare_text(target_path, target_lang, role="target")
+        return self._start(source, target, str(source_path), str(target_path), None)
+
+    def _start(self, source, target, source_name: str, target_name: str, links_jsonl: str | None) -> int:
+        sentences, translation = source.sentences, target.sentences
+        joiners = (sentence_joiner(source.lang), sentence_joiner(target.lang))
+        pair = DocumentPair(sentences, translation, self.embedder, joiners, self.settings)
+        if links_jsonl:
+            links = [pair.rescored(x) for x in _links_of_output(links_jsonl, sentences, translation, joiners)]
+        else:
+            links = pair.align()
+        links = in_document_order(links, len(sentences), len(translation))
+        session_id = self.store.create(
+            name=f"{Path(source_name).name} ↔ {Path(target_name).name}", doc_id=source.document.doc_id,
+            source_lang=source.lang, target_lang=target.lang, source_name=source_name, target_name=target_name,
+            source_sha256=source.document.sha256,
+            target_sha256=hashlib.sha256(target.document.text.encode("utf-8")).hexdigest(),
+            segment_ids=[s.segment_id for s in source.segments], source=sentences, target=translation, links=links,
+            reviewer=self.reviewer)
+        with self._lock:
+            self._pairs[session_id] = pair
+        return session_id
+
+    def pair(self, session: Session) -> DocumentPair:
+        with self._lock:
+            pair = self._pairs.get(session.id)
+        if pair is None:
+            pair = DocumentPair(session.source, session.target, self.embedder, session.joiners, self.settings)
+            with self._lock:
+                self._pairs[session.id] = pair
+        return pair
+
+    def apply(self, session_id: int, version: int | None, operation: str, k: int, side: str | None = None,
+              direction: int | None = None) -> Session:
+        session = self.store.session(session_id)
+        links = session.links
+        if operation == "realign":
+            pair = self.pair(session)
+            new = label_realigned(pair.align([x for x in links if x.is_anchor]), session.raw)
+            new = in_document_order(new, len(session.source), len(session.target))
+        elif operation == "link":
+            new = link_unlinked(links, k, len(session.source), len(session.target))
+        elif operation in OPERATIONS:
+            arguments = {}
+            if operation == "merge":
+                arguments["side"] = side or "both"
+            elif operation == "move":
+                arguments.update(side=side or "source", direction=1 if (direction or 1) > 0 else -1)
+            elif operation == "unlink":
+                arguments["side"] = side
+            new = OPERATIONS[operation](links, k, **arguments)
+        else:
+            raise EditError(f"unknown operation '{operation}'")
+        if operation != "realign":
+            pair = self.pair(session)
+            new = in_document_order([pair.rescored(x) if x.score is None else x for x in new],
+                                    len(session.source), len(session.target))
+        self.store.record(session_id, version, new, operation, self.reviewer)
+        return self.store.session(session_id)
+
+    def step(self, session_id: int, version: int | None, direction: int) -> Session:
+        self.store.step(session_id, version, direction)
+        return self.store.session(session_id)
+
+    def load_gold(self, session_id: int, gold_text: str) -> Session:
+        from seedmt.align.gold import parse_alignment
+
+        session = self.store.session(session_id)
+        gold = parse_alignment(gold_text, "the gold file")
+        for sources, targets in gold:
+            if any(not 0 <= i < len(session.source) for i in sources) or \
+                    any(not 0 <= j < len(session.target) for j in targets):
+                raise AlignmentStoreError("the gold file names sentences these documents do not have")
+        self.store.set_gold(session_id, gold)
+        return self.store.session(session_id)
+
+    def save(self, session_id: int, *, force: bool = False) -> Path:
+        """Write the session's links as references/<target>/<doc_id>.jsonl with a provenance file."""
+        if self.references_dir is None:
+            raise AlignmentStoreError("no references folder to save to (start seedmt review with --references DIR)")
+        session = self.store.session(session_id)
+        out = Path(self.references_dir) / session.target_lang / f"{session.doc_id}{REFERENCE_SUFFIX}"
+        if out.exists() and not force and _made_by(out) not in (EDITOR_MADE_BY, IMPORT_MADE_BY):
+            raise AlignmentStoreError(f"{out} was not made by an alignment (a human or post-edited reference?); "
+                                      "save with force to replace it")
+        segments = [_Segment(sid, text) for sid, text in zip(session.segment_ids, session.source)]
+        lines = reference_lines(segments, session.links, session.target, session.target_lang,
+                                session.target_name)
+        counts = session.counts()
+        operations = self.store.operations(session_id)
+        provenance = {
+            "doc_id": session.doc_id, "target": session.target_lang, "made_by": EDITOR_MADE_BY,
+            "reviewer": self.reviewer, "saved_at": utc_now(), "session": session.id, "version": session.version,
+            "seed_file": session.source_name, "seed_sha256": session.source_sha256,
+            "translation_file": session.target_name, "translation_sha256": session.target_sha256,
+            "source_lang": session.source_lang,
+            "links": {origin: counts[origin] for origin in ORIGINS}, "unlinked": counts["unlinked"],
+            "operations": len(operations), "realignments": operations.count("realign"),
+            "aligner": f"seedmt.align.aligner {json.dumps(self.settings.__dict__, sort_keys=True)}",
+            "embedder": getattr(self.embedder, "name", type(self.embedder).__name__),
+            "segments": len(segments), "with_reference": sum("text" in line for line in lines),
+            "joined": sum("joined_with" in line for line in lines), "skipped": sum("skip" in line for line in lines),
+        }
+        write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+        write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2,
+                                                                               ensure_ascii=False) + "\n")
+        return out
+
+    def anchors_jsonl(self, session_id: int) -> str:
+        """The person's links (accepted and edited), for `seedmt align --anchors`."""
+        session = self.store.session(session_id)
+        return "".join(json.dumps(x.record(session.source, session.target, session.joiners), ensure_ascii=False)
+                       + "\n" for x in session.links if x.is_anchor)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    segment_id: str
+    text: str
+
+
+def _safe_name(name: str) -> str:
+    """A file name for an uploaded text (its stem becomes the document id), never a path."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base).lstrip(".")
+    return cleaned or "document.txt"
+
+
+def _made_by(reference: Path) -> str | None:
+    try:
+        provenance = json.loads(reference.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(provenance, dict):
+        return None
+    # imports written before `made_by` was recorded carry the aligner's settings
+    return provenance.get("made_by") or (IMPORT_MADE_BY if "aligner" in provenance else None)
+
+
+def _links_of_output(text: str, source: list[str], target: list[str], joiners: tuple[str, str]) -> list[Link]:
+    """Links of a `seedmt align` JSONL output, checked against the two documents' sentences."""
+    links = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            sources = tuple(int(k) for k in record["source_indices"])
+            targets = tuple(int(k) for k in record["target_indices"])
+        except (ValueError, KeyError, TypeError):
+            raise EditError(f"links line {number}: expected a `seedmt align` JSON link") from None
+        for side, indices, sentences, joiner in (("source", sources, source, joiners[0]),
+                                                 ("target", targets, target, joiners[1])):
+            if any(not 0 <= k < len(sentences) for k in indices) or (
+                    record.get(f"{side}_text") is not None
+                    and record[f"{side}_text"] != joiner.join(sentences[k] for k in indices)):
+                raise EditError(f"links line {number}: not a link of these two documents (another file, or the "
+                                "documents were split differently?)")
+        origin = record.get("origin", ALIGNER)
+        links.append(Link(sources, targets, record.get("score"), bool(record.get("needs_review")),
+                          origin if origin in ORIGINS else ALIGNER))
+    return links
