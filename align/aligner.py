@@ -20,9 +20,14 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
    `skip_cost` per unlinked sentence. Long documents first align averaged blocks of sentences (a coarse pass),
    then run the full programme only in a band around the coarse path, so the cost grows linearly with length.
 
+5. Paragraphs, when known (`paragraph_starts`), make a link across a paragraph break cost `paragraph_penalty` more
+   per break: translators rarely merge sentences of two paragraphs, and page furniture (a "Related articles" or a
+   copyright line) stands in lines of its own, so it is no longer taken into a neighbouring sentence's link.
+
 Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
-good translations); links scoring under `review_threshold` (default 0.2), and unlinked sentences, are marked
-`needs_review`.
+good translations). `needs_review` marks what a person should look at: unlinked sentences, links barely closer than
+random text (`review_threshold`), links far weaker than the rest of the alignment (under half its median score:
+scores differ by language pair), and merged links that did not earn their place (see `DocumentPair._flagged`).
 
 Re-alignment around anchors (`DocumentPair.align(anchors)`): links a person accepted or made by hand are kept as
 they are; the programme runs again, with the same costs, only on each stretch between two linked anchors, and a
@@ -35,7 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from seedmt.align.coarse import coarse_band
-from seedmt.align.costs import length_ratio, link_distances
+from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest_neighbours
 from seedmt.align.dp import Band, search
 from seedmt.align.embed import Embedder
 from seedmt.align.links import ALIGNER, AlignSettings, Link
@@ -54,19 +59,22 @@ class DocumentPair:
     often as a person asks (the embeddings, backgrounds and length ratio are computed here, once)."""
 
     def __init__(self, source: Sequence[str], target: Sequence[str], embedder: Embedder,
-                 joiners: tuple[str, str] = (" ", " "), settings: AlignSettings | None = None) -> None:
+                 joiners: tuple[str, str] = (" ", " "), settings: AlignSettings | None = None,
+                 paragraph_starts: tuple[Sequence[bool], Sequence[bool]] | None = None) -> None:
         self.settings = settings = settings or AlignSettings()
         rng = np.random.default_rng(settings.seed)
         # A one-sentence side has no mean of its own to remove, and centring only the other side would compare
         # vectors of two different spaces.
         prior = settings.centering_prior if min(len(source), len(target)) >= 2 else None
-        self.src = EmbeddedSide(source, joiners[0], embedder, prior)
-        self.tgt = EmbeddedSide(target, joiners[1], embedder, prior)
+        starts = paragraph_starts or (None, None)
+        self.src = EmbeddedSide(source, joiners[0], embedder, prior, starts[0])
+        self.tgt = EmbeddedSide(target, joiners[1], embedder, prior, starts[1])
         self.ratio = 1.0
         if self.src.n and self.tgt.n:
             self.src.set_background(self.tgt, settings.background_samples, rng)
             self.tgt.set_background(self.src, settings.background_samples, rng)
-            self.ratio = length_ratio(self.src, self.tgt, settings.anchor_distance)
+            neighbours = nearest_neighbours(self.src, self.tgt)
+            self.ratio = length_ratio(self.src, self.tgt, settings.anchor_distance, neighbours)
         # Each stretch's coarse pass starts from the same random state: re-aligning is reproducible.
         self._coarse_state = rng.bit_generator.state
 
@@ -92,7 +100,33 @@ class DocumentPair:
                 links.append(self._link(anchor.source_indices[0], len(anchor.source_indices),
                                         anchor.target_indices[0], len(anchor.target_indices), anchor.origin))
                 i, j = anchor.source_indices[-1] + 1, anchor.target_indices[-1] + 1
-        return [_keep_origin(link, kept) for link in links]
+        return [_keep_origin(link, kept) for link in self._flagged(links)]
+
+    def _flagged(self, links: list[Link]) -> list[Link]:
+        """Mark the links a person should look at (`needs_review`), besides unlinked sentences and links scoring
+        under `review_threshold`: links scoring under `relative_review` x the median score of this alignment
+        (scores differ by language pair: a weak link for English-German can be a good one for Uyghur-Chinese),
+        and merged links that did not earn their place: joined texts no closer than a part of them alone, or a
+        merge beside an unlinked sentence (where a sentence without counterpart is easily taken in)."""
+        scored = [x.score for x in links if x.is_linked and x.score is not None]
+        if not scored:
+            return links
+        floor = self.settings.relative_review * float(np.median(scored))
+        out = []
+        for k, link in enumerate(links):
+            if link.is_linked and link.score is not None and not link.needs_review:
+                doubtful = link.score < floor
+                a, b = len(link.source_indices), len(link.target_indices)
+                if not doubtful and a + b > 2 and a <= len(self.src.runs) and b <= len(self.tgt.runs):
+                    beside_gap = (k > 0 and not links[k - 1].is_linked) or \
+                        (k + 1 < len(links) and not links[k + 1].is_linked)
+                    i, j = link.source_indices[0], np.array([link.target_indices[0]])
+                    gain = merge_gain(self.src, self.tgt, a, i, b, j, link_distances(self.src, self.tgt, a, i, b, j))
+                    doubtful = beside_gap or float(gain[0]) < 0
+                if doubtful:
+                    link = Link(link.source_indices, link.target_indices, link.score, True, link.origin)
+            out.append(link)
+        return out
 
     def _stretch(self, i0: int, i1: int, j0: int, j1: int, unlinked_source: np.ndarray,
                  unlinked_target: np.ndarray) -> list[Link]:
@@ -176,9 +210,11 @@ def check_anchors(anchors: Sequence[Link], n: int, m: int) -> None:
 
 def align_sentences(source: Sequence[str], target: Sequence[str], embedder: Embedder,
                     joiners: tuple[str, str] = (" ", " "), settings: AlignSettings | None = None,
-                    anchors: Sequence[Link] = ()) -> list[Link]:
+                    anchors: Sequence[Link] = (),
+                    paragraph_starts: tuple[Sequence[bool], Sequence[bool]] | None = None) -> list[Link]:
     """Monotonic many-to-many alignment of two sentence lists (each sentence in exactly one link).
 
     `joiners` join consecutive sentences of each side into one text ("" for Chinese, Japanese, Thai...);
-    `anchors` are links to keep as they are (see `DocumentPair.align`)."""
-    return DocumentPair(source, target, embedder, joiners, settings).align(anchors)
+    `anchors` are links to keep as they are (see `DocumentPair.align`); `paragraph_starts` flags, per side and
+    sentence, the first sentence of each paragraph (a link across a paragraph break costs more)."""
+    return DocumentPair(source, target, embedder, joiners, settings, paragraph_starts).align(anchors)

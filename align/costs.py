@@ -15,6 +15,21 @@ def link_distances(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int,
     return margin_distance(tgt.runs[b][js] @ src.runs[a][i], src.background[a][i], tgt.background[b][js])
 
 
+def merge_gain(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int, js: np.ndarray,
+               distance: np.ndarray) -> np.ndarray:
+    """How much closer the joined texts of a merged link (a + b > 2) are than the best link left when one sentence
+    at either end of either side is taken out: the evidence that every sentence belongs in the link. A boilerplate
+    line or the sentence of a missing passage added to a good pair brings nothing (about 0, or less)."""
+    best = np.full(len(js), np.inf)
+    if a > 1:
+        for start in (i, i + 1):  # without the last, or without the first source sentence
+            best = np.minimum(best, link_distances(src, tgt, a - 1, start, b, js))
+    if b > 1:
+        for shift in (0, 1):
+            best = np.minimum(best, link_distances(src, tgt, a, i, b - 1, js + shift))
+    return best - distance
+
+
 def sentence_distances(src: EmbeddedSide, tgt: EmbeddedSide, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Distances of source sentences `rows` to every target sentence (one row each)."""
     return margin_distance(src.runs[1][rows] @ tgt.runs[1].T, src.background[1][rows, None],
@@ -26,11 +41,9 @@ def length_mismatch(src: EmbeddedSide, tgt: EmbeddedSide, ratio: float, a: int, 
     return np.abs(np.log((tgt.lengths[b][js] + 10) / (ratio * src.lengths[a][i] + 10)))
 
 
-def length_ratio(src: EmbeddedSide, tgt: EmbeddedSide, anchor_distance: float) -> float:
-    """Target/source length ratio of the two languages, measured on confident 1-1 pairs.
-
-    Confident pairs are mutual nearest neighbours closer than `anchor_distance`; with fewer than 3 of them, the
-    ratio of the whole documents stands in, within what translation between any two scripts gives."""
+def nearest_neighbours(src: EmbeddedSide, tgt: EmbeddedSide) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each source sentence's nearest target sentence and its distance, and each target sentence's nearest
+    source sentence and its distance."""
     nearest_target = np.empty(src.n, dtype=np.int64)
     nearest_distance = np.empty(src.n, dtype=np.float32)
     column_best = np.full(tgt.n, np.inf, dtype=np.float32)
@@ -43,6 +56,15 @@ def length_ratio(src: EmbeddedSide, tgt: EmbeddedSide, anchor_distance: float) -
         better = distance.min(axis=0) < column_best
         column_best[better] = distance.min(axis=0)[better]
         nearest_source[better] = rows[distance.argmin(axis=0)[better]]
+    return nearest_target, nearest_distance, nearest_source, column_best
+
+
+def length_ratio(src: EmbeddedSide, tgt: EmbeddedSide, anchor_distance: float, neighbours=None) -> float:
+    """Target/source length ratio of the two languages, measured on confident 1-1 pairs.
+
+    Confident pairs are mutual nearest neighbours closer than `anchor_distance`; with fewer than 3 of them, the
+    ratio of the whole documents stands in, within what translation between any two scripts gives."""
+    nearest_target, nearest_distance, nearest_source, _ = neighbours or nearest_neighbours(src, tgt)
     anchors = [(i, int(j)) for i, j in enumerate(nearest_target)
                if nearest_source[j] == i and nearest_distance[i] < anchor_distance]
     if len(anchors) >= 3:

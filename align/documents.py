@@ -95,7 +95,9 @@ def align_documents(source_path, target_path, embedder: Embedder, *, source_lang
     joiners = (sentence_joiner(source.lang), sentence_joiner(target.lang))
     anchors = read_anchors(anchors_path, source.sentences, target.sentences, joiners) if anchors_path else ()
     try:
-        links = align_sentences(source.sentences, target.sentences, embedder, joiners, settings, anchors)
+        # one line = one sentence says nothing about paragraphs
+        paragraphs = None if presegmented else (source.paragraph_starts, target.paragraph_starts)
+        links = align_sentences(source.sentences, target.sentences, embedder, joiners, settings, anchors, paragraphs)
     except AnchorError as err:
         raise AnchorError(f"{anchors_path}: {err}") from None
     return AlignedDocuments(source.lang, target.lang, source.sentences, target.sentences, links, warnings)

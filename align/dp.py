@@ -65,6 +65,9 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
                 candidate = previous + settings.skip_cost
             else:
                 extra = (a + b - 2) * settings.shape_penalty
+                if settings.paragraph_penalty:
+                    # translators rarely merge across paragraphs; page furniture stands in lines of its own
+                    extra = extra + settings.paragraph_penalty * (src.crossings[a][i - a] + tgt.crossings[b][starts])
                 distance = link_distances(src, tgt, a, i - a, b, starts)
                 mismatch = (length_mismatch(src, tgt, length_ratio, a, i - a, b, starts)
                             if settings.length_weight else 0.0)

@@ -17,8 +17,16 @@ class EmbeddedSide:
     """Embeddings of one document's sentences and runs of 2-3 consecutive sentences."""
 
     def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder,
-                 centering_prior: float | None) -> None:
+                 centering_prior: float | None, paragraph_starts: Sequence[bool] | None = None) -> None:
         self.n = len(sentences)
+        # paragraph breaks inside each run (a run of k sentences from i crosses those before i+1 .. i+k-1)
+        starts = np.zeros(self.n, dtype=np.int64) if paragraph_starts is None else \
+            np.asarray(paragraph_starts, dtype=np.int64)
+        if len(starts) != self.n:
+            raise ValueError("paragraph_starts must have one flag per sentence")
+        before = np.concatenate([[0], np.cumsum(starts)])
+        self.crossings = {k: before[k:self.n + 1] - before[1:self.n + 2 - k] if self.n >= k else
+                          np.zeros(0, dtype=np.int64) for k in range(1, MAX_RUN + 1)}
         runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
         self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in runs.items()}
         self.total_length = float(sum(len(t) for t in sentences))
@@ -44,6 +52,7 @@ class EmbeddedSide:
         part.background = {k: v[start:max(start, end - k + 1)] for k, v in self.background.items()}
         part.lengths = {k: v[start:max(start, end - k + 1)] for k, v in self.lengths.items()}
         part.total_length = float(part.lengths[1].sum()) if part.n else 0.0
+        part.crossings = {k: v[start:max(start, end - k + 1)] for k, v in self.crossings.items()}
         return part
 
     def set_background(self, other: EmbeddedSide, samples: int, rng: np.random.Generator) -> None:

@@ -71,7 +71,8 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
     target, target_sentences = translated.lang, translated.sentences
     settings = AlignSettings()
     links = align_sentences([s.text for s in segments], target_sentences, embedder,
-                            (sentence_joiner(language), sentence_joiner(target)), settings)
+                            (sentence_joiner(language), sentence_joiner(target)), settings,
+                            paragraph_starts=(seed_text.paragraph_starts, translated.paragraph_starts))
     lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
     scored = [line["score"] for line in lines if line.get("score") is not None]
     provenance = {

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     doc_id TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
     source_name TEXT NOT NULL, target_name TEXT NOT NULL, target_sha256 TEXT NOT NULL, source_sha256 TEXT NOT NULL,
     segment_ids TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, raw TEXT NOT NULL,
+    source_starts TEXT NOT NULL, target_starts TEXT NOT NULL,
     gold TEXT, current INTEGER NOT NULL, top INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS states (
     session_id INTEGER NOT NULL, version INTEGER NOT NULL, links TEXT NOT NULL, operation TEXT NOT NULL,
@@ -91,6 +92,7 @@ class Session:
     segment_ids: list[str]
     source: list[str]
     target: list[str]
+    paragraph_starts: tuple[list[bool], list[bool]]
     raw: list[Link]
     gold: list[Pair] | None
     version: int
@@ -160,16 +162,18 @@ class AlignmentStore:
 
     def create(self, *, name: str, doc_id: str, source_lang: str, target_lang: str, source_name: str,
                target_name: str, source_sha256: str, target_sha256: str, segment_ids: list[str], source: list[str],
-               target: list[str], links: list[Link], reviewer: str) -> int:
+               target: list[str], paragraph_starts: tuple[list[bool], list[bool]], links: list[Link],
+               reviewer: str) -> int:
         at = utc_now()
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (name, created_at, created_by, doc_id, source_lang, target_lang, source_name, "
-                "target_name, source_sha256, target_sha256, segment_ids, source, target, raw, current, top) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
+                "target_name, source_sha256, target_sha256, segment_ids, source, target, raw, source_starts, "
+                "target_starts, current, top) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
                 (name, at, reviewer, doc_id, source_lang, target_lang, source_name, target_name, source_sha256,
                  target_sha256, json.dumps(segment_ids), json.dumps(source, ensure_ascii=False),
-                 json.dumps(target, ensure_ascii=False), links_to_json(links)))
+                 json.dumps(target, ensure_ascii=False), links_to_json(links), json.dumps(paragraph_starts[0]),
+                 json.dumps(paragraph_starts[1])))
             session_id = int(cursor.lastrowid)
             db.execute("INSERT INTO states VALUES (?, 0, ?, 'aligner', ?, ?)",
                        (session_id, links_to_json(links), reviewer, at))
@@ -187,7 +191,8 @@ class AlignmentStore:
         with self._lock:
             row = self._connection.execute(
                 "SELECT id, name, doc_id, source_lang, target_lang, source_name, target_name, source_sha256, "
-                "target_sha256, segment_ids, source, target, raw, gold, current, top FROM sessions WHERE id=?",
+                "target_sha256, segment_ids, source, target, raw, gold, current, top, source_starts, target_starts "
+                "FROM sessions WHERE id=?",
                 (session_id,)).fetchone()
             if row is None:
                 raise AlignmentStoreError(f"no alignment session {session_id}")
@@ -195,8 +200,8 @@ class AlignmentStore:
                                              (session_id, row[14])).fetchone()
         gold = [(tuple(s), tuple(t)) for s, t in json.loads(row[13])] if row[13] else None
         return Session(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], json.loads(row[9]),
-                       json.loads(row[10]), json.loads(row[11]), links_from_json(row[12]), gold, row[14], row[15],
-                       links_from_json(state[0]))
+                       json.loads(row[10]), json.loads(row[11]), (json.loads(row[16]), json.loads(row[17])),
+                       links_from_json(row[12]), gold, row[14], row[15], links_from_json(state[0]))
 
     def record(self, session_id: int, expected_version: int | None, links: list[Link], operation: str,
                reviewer: str) -> int:
@@ -273,7 +278,8 @@ class AlignmentEditor:
     def _start(self, source, target, source_name: str, target_name: str, links_jsonl: str | None) -> int:
         sentences, translation = source.sentences, target.sentences
         joiners = (sentence_joiner(source.lang), sentence_joiner(target.lang))
-        pair = DocumentPair(sentences, translation, self.embedder, joiners, self.settings)
+        starts = (source.paragraph_starts, target.paragraph_starts)
+        pair = DocumentPair(sentences, translation, self.embedder, joiners, self.settings, starts)
         if links_jsonl:
             links = [pair.rescored(x) for x in _links_of_output(links_jsonl, sentences, translation, joiners)]
         else:
@@ -284,8 +290,8 @@ class AlignmentEditor:
             source_lang=source.lang, target_lang=target.lang, source_name=source_name, target_name=target_name,
             source_sha256=source.document.sha256,
             target_sha256=hashlib.sha256(target.document.text.encode("utf-8")).hexdigest(),
-            segment_ids=[s.segment_id for s in source.segments], source=sentences, target=translation, links=links,
-            reviewer=self.reviewer)
+            segment_ids=[s.segment_id for s in source.segments], source=sentences, target=translation,
+            paragraph_starts=starts, links=links, reviewer=self.reviewer)
         with self._lock:
             self._pairs[session_id] = pair
         return session_id
@@ -294,7 +300,8 @@ class AlignmentEditor:
         with self._lock:
             pair = self._pairs.get(session.id)
         if pair is None:
-            pair = DocumentPair(session.source, session.target, self.embedder, session.joiners, self.settings)
+            pair = DocumentPair(session.source, session.target, self.embedder, session.joiners, self.settings,
+                                session.paragraph_starts)
             with self._lock:
                 self._pairs[session.id] = pair
         return pair

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from seedmt.core.languages import sentence_joiner
 from seedmt.eval.references import load_references
-from seedmt.text.segment import segment_document
+from seedmt.text.segment import DEFAULT_MAX_CHARS, segment_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -125,6 +125,12 @@ class AlignmentCase:
     target_text: str  # the joined reference document
     target_sentences: list[str]  # split again
     gold: set[tuple[int, int]]  # (source index, target sentence index)
+    source_starts: list[bool] | None = None  # the first sentence of each paragraph, per side
+    target_starts: list[bool] | None = None
+
+    @property
+    def paragraph_starts(self) -> tuple[list[bool], list[bool]]:
+        return self.source_starts, self.target_starts
 
 
 def build_case(doc_id: str, target: str) -> AlignmentCase:
@@ -160,7 +166,133 @@ def build_case(doc_id: str, target: str) -> AlignmentCase:
         # translates both segments: a 2-1 link.
         gold.update((index, t) for start, end, index in owners if start < sentence.end and sentence.start < end)
     return AlignmentCase(doc_id, source_lang, target, [s.text for s in segments], target_text,
-                         [s.text for s in sentences], gold)
+                         [s.text for s in sentences], gold, [s.sentence_index == 0 for s in segments],
+                         [s.sentence_index == 0 for s in sentences])
+
+
+# Web-page furniture in each target language, as crawled pages carry it around an article.
+BOILERPLATE = {
+    "eng_Latn": ["Related articles", "Back to top", "Share this article", "Read more",
+                 "© 2024 The Daily Courier. All rights reserved.", "Published 12 March 2024, 09:41",
+                 "Subscribe to our newsletter", "Photo: Reuters", "Comments (0)", "Most read"],
+    "zho_Hans": ["相关文章", "返回顶部", "分享到：", "阅读更多", "© 2024 新闻网 版权所有", "发布时间：2024年3月12日 09:41",
+                 "订阅我们的新闻", "图片来源：路透社", "评论（0）", "热门文章"],
+}
+_FINAL_PUNCTUATION = ".!?。！？"
+
+
+def build_robust_case(doc_id: str, target: str, seed: int, *, target_deletions: float = 0.0,
+                      source_deletions: float = 0.0, boilerplate: int = 0, merges: int = 0) -> AlignmentCase:
+    """A seed and its reference made harder, deterministically (`seed`): whole paragraphs, or the last sentences of
+    one (about `target_deletions` / `source_deletions` of the text), left out of the translation or of the source,
+    `boilerplate` lines of page furniture in the target language inserted between paragraphs, and `merges` pairs
+    of neighbouring sentences joined into one by the translator (a comma instead of a full stop)."""
+    import random
+
+    rng = random.Random(f"{doc_id}/{target}/{seed}")
+    source_lang = EXPECTED_SEED_LANGS[doc_id]
+    segments = segment_document(doc_id, (SEEDS_DIR / f"{doc_id}.txt").read_text(encoding="utf-8"), source_lang)
+    by_id = {line.segment_id: line.text for line in load_references(REFERENCES, target)[doc_id].lines}
+    with_reference = [seg for seg in segments if by_id.get(seg.segment_id)]
+
+    # what a translation (or an original) can lack: a whole paragraph, or the last sentences of one
+    paragraphs_of: list[list[int]] = []
+    for seg in with_reference:
+        if seg.sentence_index == 0 or not paragraphs_of:
+            paragraphs_of.append([])
+        paragraphs_of[-1].append(seg.index)
+    units = [p for p in paragraphs_of[1:]] + [p[-k:] for p in paragraphs_of for k in (2, 3) if len(p) > k + 1]
+
+    def passages(fraction: float, taken: set[int]) -> set[int]:
+        chosen: set[int] = set()
+        total = sum(len(by_id[seg.segment_id]) for seg in with_reference)
+        candidates = [u for u in units if sum(len(by_id[segments[i].segment_id]) for i in u) < 0.25 * total]
+        rng.shuffle(candidates)
+        for unit in candidates:
+            if sum(len(by_id[segments[i].segment_id]) for i in chosen) >= fraction * total:
+                break
+            if not set(unit) & (taken | chosen):
+                chosen |= set(unit)
+        return chosen
+
+    dropped_from_target = passages(target_deletions, set())
+    dropped_from_source = passages(source_deletions, dropped_from_target)
+    source = [seg for seg in segments if seg.index not in dropped_from_source]
+    new_index = {seg.index: k for k, seg in enumerate(source)}
+    # the translation: paragraphs of (text, source indices it translates)
+    paragraphs: list[list[tuple[str, list[int]]]] = []
+    for seg in segments:
+        if seg.sentence_index == 0 or not paragraphs:
+            paragraphs.append([])
+        if seg.segment_id in by_id and by_id[seg.segment_id] and seg.index not in dropped_from_target:
+            paragraphs[-1].append((by_id[seg.segment_id], [new_index[seg.index]] if seg.index in new_index else []))
+    paragraphs = [p for p in paragraphs if p]
+    joiner = sentence_joiner(target)
+    candidates = [(p, k) for p, paragraph in enumerate(paragraphs) for k in range(len(paragraph) - 1)
+                  if paragraph[k][1] and paragraph[k + 1][1] and paragraph[k][1][-1] + 1 == paragraph[k + 1][1][0]
+                  and len(paragraph[k][0]) + len(paragraph[k + 1][0]) < DEFAULT_MAX_CHARS - 20]  # stays one sentence
+    picked: list[tuple[int, int]] = []
+    for p, k in rng.sample(candidates, len(candidates)):  # merges of distinct sentences (never a merge merged again)
+        if len(picked) < merges and all(q != p or abs(k - m) > 1 for q, m in picked):
+            picked.append((p, k))
+    for p, k in sorted(picked, reverse=True):
+        (first, a), (second, b) = paragraphs[p][k], paragraphs[p][k + 1]
+        comma = "，" if target == "zho_Hans" else ", "
+        paragraphs[p][k:k + 2] = [(first.rstrip().rstrip(_FINAL_PUNCTUATION) + comma + second, a + b)]
+    lines = BOILERPLATE.get(target, BOILERPLATE["eng_Latn"])
+    for line in rng.sample(lines, min(boilerplate, len(lines))):
+        paragraphs.insert(rng.randint(0, len(paragraphs)), [(line, [])])
+    pieces, owners, cursor = [], [], 0
+    for paragraph in paragraphs:
+        if pieces:
+            pieces.append("\n")
+            cursor += 1
+        for k, (text, indices) in enumerate(paragraph):
+            if k:
+                pieces.append(joiner)
+                cursor += len(joiner)
+            owners += [(cursor, cursor + len(text), index) for index in indices]
+            pieces.append(text)
+            cursor += len(text)
+    target_text = "".join(pieces)
+    sentences = segment_document("ref", target_text, target)
+    gold = {(index, t) for t, sentence in enumerate(sentences) for start, end, index in owners
+            if start < sentence.end and sentence.start < end}
+    source_starts = [seg.sentence_index == 0 or k == 0 or source[k - 1].index != seg.index - 1
+                     for k, seg in enumerate(source)]  # a deleted passage leaves a break where it was
+    return AlignmentCase(doc_id, source_lang, target, [seg.text for seg in source], target_text,
+                         [s.text for s in sentences], gold, source_starts, [s.sentence_index == 0 for s in sentences])
+
+
+def robustness_figures(links, case: AlignmentCase) -> dict:
+    """Pair precision, recall and F1, and how the review flags fall on the links made: a link is wrong when its
+    sentences do not all belong to one gold unit (a group of sentences that translate each other), and the
+    figures are the shares of wrong links and of right links marked needs_review."""
+    precision, recall, f1 = scores(link_pairs(links), case.gold)
+    unit_of: dict[tuple[str, int], int] = {}
+    for number, unit in enumerate(x for x in gold_links(case) if x.is_linked):
+        unit_of.update({("s", i): number for i in unit.source_indices})
+        unit_of.update({("t", j): number for j in unit.target_indices})
+    linked = [x for x in links if x.source_indices and x.target_indices]
+
+    def is_wrong(link) -> bool:
+        units = {unit_of.get(("s", i)) for i in link.source_indices} | \
+            {unit_of.get(("t", j)) for j in link.target_indices}
+        return len(units) != 1 or None in units
+
+    wrong = [x for x in linked if is_wrong(x)]
+    right = [x for x in linked if not is_wrong(x)]
+    return {"precision": precision, "recall": recall, "f1": f1, "wrong": len(wrong), "right": len(right),
+            "wrong_flagged": sum(x.needs_review for x in wrong), "right_flagged": sum(x.needs_review for x in right)}
+
+
+# The harder cases: for each seed and reference, passages deleted from the translation with boilerplate added;
+# passages deleted from the source with boilerplate and translator merges; deletions and merges.
+ROBUSTNESS_VARIANTS = {
+    "target-deletions+boilerplate": {"target_deletions": 0.15, "boilerplate": 5},
+    "source-deletions+boilerplate+merges": {"source_deletions": 0.15, "boilerplate": 4, "merges": 2},
+    "target-deletions+merges": {"target_deletions": 0.15, "merges": 3},
+}
 
 
 def link_pairs(links) -> set[tuple[int, int]]:

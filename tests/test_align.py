@@ -26,7 +26,8 @@ def f1_by_case(embedder) -> dict[tuple[str, str], float]:
     for doc_id, target in ALL_CASES:
         case = build_case(doc_id, target)
         links = align_sentences(case.source, case.target_sentences, embedder,
-                                (sentence_joiner(case.source_lang), sentence_joiner(case.target)))
+                                (sentence_joiner(case.source_lang), sentence_joiner(case.target)),
+                                paragraph_starts=case.paragraph_starts)
         # every sentence of both sides is in exactly one link, in order
         assert sorted(i for link in links for i in link.source_indices) == list(range(len(case.source)))
         assert sorted(j for link in links for j in link.target_indices) == list(range(len(case.target_sentences)))
@@ -35,12 +36,13 @@ def f1_by_case(embedder) -> dict[tuple[str, str], float]:
 
 
 def test_alignment_f1_on_the_seeds_and_their_references(f1_by_case):
-    """Measured (eng/zho): 000 0.986/1.000, 001 0.986/0.957, 002 0.977/1.000, 003 1.000/1.000, 004 0.984/0.982.
-    The errors left are merges the aligner does not make: reference sentences that the re-split glued to the
-    next line's first words, a Chinese sentence that joins three Georgian ones, and a short "He stressed:"
-    sentence of the Korean seed that the Chinese reference merges into the next sentence."""
-    assert min(f1_by_case.values()) >= 0.95, f1_by_case
-    assert sum(f1_by_case.values()) / len(f1_by_case) >= 0.98, f1_by_case
+    """Measured (eng/zho), with the paragraphs of both sides as `seedmt align` passes them: 000 0.986/1.000,
+    001 0.986/0.986, 002 0.977/1.000, 003 1.000/1.000, 004 0.984/0.982 (mean 0.990; without paragraphs 001/zho
+    is 0.957, mean 0.987). The errors left are merges the aligner does not make: reference sentences that the
+    re-split glued to the next line's first words, and a short "He stressed:" sentence of the Korean seed that
+    the Chinese reference merges into the next sentence."""
+    assert min(f1_by_case.values()) >= 0.975, f1_by_case
+    assert sum(f1_by_case.values()) / len(f1_by_case) >= 0.985, f1_by_case
 
 
 def test_the_passage_form_aligns_almost_as_well(embedder):
@@ -141,9 +143,10 @@ def test_boilerplate_on_one_side_does_not_skew_thelength_ratio(embedder):
 
 def test_one_sentence_against_a_block_of_boilerplate(embedder):
     """The Korean seed's byline and the seven lines of web-page furniture after it, against the Chinese byline
-    alone: the byline is linked to the byline (with a centred long side and an uncentred single sentence, a
-    date line won)."""
+    alone: no line of furniture is linked to the byline (with a centred long side and an uncentred single sentence,
+    a date line once won). The byline pair itself scores 0.07 here, barely above random text, so it may stay
+    unlinked (it does with today's skip cost) but must not go to another line."""
     case = build_case("004_673d402516499681", "zho_Hans")
     (byline,) = [j for i, j in case.gold if i == 32]
     links = align_sentences(case.source[32:40], [case.target_sentences[byline]], embedder, (" ", ""))
-    assert [link.source_indices for link in links if link.target_indices] == [(0,)]
+    assert [link.source_indices for link in links if link.target_indices] in ([(0,)], [()])

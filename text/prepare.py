@@ -30,6 +30,11 @@ class PreparedText:
     def sentences(self) -> list[str]:
         return [segment.text for segment in self.segments]
 
+    @property
+    def paragraph_starts(self) -> list[bool]:
+        """Per segment: does it begin a paragraph (the aligner's evidence against links across paragraphs)."""
+        return [segment.sentence_index == 0 for segment in self.segments]
+
 
 def prepare_text(path: Path, lang: str | None = None, *, lid: str = DEFAULT_IDENTIFIER, role: str = "source",
                  presegmented: bool = False, max_chars: int = DEFAULT_MAX_CHARS) -> PreparedText:
