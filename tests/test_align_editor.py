@@ -378,3 +378,35 @@ def test_the_editor_opens_align_output_and_reference_imports_and_refuses_bad_inp
     refused = send(client, session + "/save", {})
     assert refused.status_code == 400 and "not made by an alignment" in refused.json()["error"]
     assert send(client, session + "/save", {"force": True}).status_code == 200
+
+
+def test_correcting_only_the_flagged_links(pairs, embedder):
+    """A reviewer who looks only at links marked needs_review, replaces each with the gold links covering its
+    sentences (one operation per gold link fixed or confirmed) and re-aligns after each: measured over the ten
+    cases, 73 operations in all (67 on the Korean seed, nearly all confirming its page furniture as unlinked), F1 1.000 on
+    seven cases; the three others stay at 0.986, 0.986 and 0.977 because their remaining misses are right but
+    incomplete links (a 1-1 link inside a 2-2 unit where the splitter cut a sentence elsewhere), which nothing
+    flags."""
+    operations = 0
+    for (doc_id, target), (case, _, _) in pairs.items():
+        pair = DocumentPair(case.source, case.target_sentences, embedder,
+                            (sentence_joiner(case.source_lang), sentence_joiner(target)), None, case.paragraph_starts)
+        links = pair.align()
+        before = f1(case, links)
+        gold = gold_links(case)
+        anchors: dict = {}
+        for _ in range(200):
+            todo = [x for x in links if x.needs_review and not x.is_anchor]
+            if not todo:
+                break
+            covering = [g for g in gold if set(g.source_indices) & set(todo[0].source_indices)
+                        or set(g.target_indices) & set(todo[0].target_indices)]
+            for g in covering:
+                if key(g) not in anchors:
+                    anchors[key(g)] = g
+                    operations += 1
+            links = pair.align(list(anchors.values()))
+        after = f1(case, links)
+        assert after >= before and after >= 0.975, (doc_id, target, before, after)
+    assert operations <= 80
+    print(f"{operations} operations")
