@@ -44,7 +44,7 @@ from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest
 from seedmt.align.dp import Band, search
 from seedmt.align.embed import Embedder
 from seedmt.align.links import ALIGNER, AlignSettings, Link
-from seedmt.align.overlaps import EmbeddedSide
+from seedmt.align.overlaps import MAX_RUN, EmbeddedSide
 from seedmt.core.errors import SeedMTError
 
 __all__ = ["AlignSettings", "AnchorError", "DocumentPair", "Link", "align_sentences"]
@@ -77,6 +77,39 @@ class DocumentPair:
             self.ratio = length_ratio(self.src, self.tgt, settings.anchor_distance, neighbours)
         # Each stretch's coarse pass starts from the same random state: re-aligning is reproducible.
         self._coarse_state = rng.bit_generator.state
+        if self.src.n and self.tgt.n:
+            self._embed_runs()
+
+    def _embed_runs(self) -> None:
+        """Embed the runs of 2-3 sentences the programme can use. With `settings.runs == "all"`, every one (as
+        Vecalign does). With "doubtful" (the default), a first pass links single sentences only (1-1 links and
+        unlinked sentences); runs are embedded only around what it leaves in doubt: unlinked sentences and links
+        scoring under `doubt` x its median score (a merged pair shows up as one good 1-1 link beside an unlinked
+        sentence). Both sides' runs cost 2-3 times a sentence each to embed, and most of a document aligns 1-1."""
+        if self.settings.runs == "all":
+            self.src.ensure_all()
+            self.tgt.ensure_all()
+            return
+        one_to_one = [self._link(i, a, j, b) for i, a, j, b in
+                      search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
+                             link_shapes=((1, 1),))]
+        scored = [x.score for x in one_to_one if x.is_linked]
+        cut = self.settings.doubt * float(np.median(scored)) if scored else 0.0
+        doubtful_source, doubtful_target = set(), set()
+        for link in one_to_one:
+            if not link.is_linked or link.score < cut:
+                doubtful_source.update(link.source_indices)
+                doubtful_target.update(link.target_indices)
+        for side, doubtful in ((self.src, doubtful_source), (self.tgt, doubtful_target)):
+            # every run that takes in a doubtful sentence
+            side.ensure({k: [p - o for p in doubtful for o in range(k)] for k in range(2, MAX_RUN + 1)})
+
+    def _band(self, src: EmbeddedSide, tgt: EmbeddedSide) -> Band:
+        if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:
+            return Band.full(src.n, tgt.n)
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self._coarse_state
+        return coarse_band(src, tgt, self.settings, rng)
 
     def align(self, anchors: Sequence[Link] = ()) -> list[Link]:
         """Links covering every sentence once, in document order. `anchors` (links with at least one sentence;
@@ -121,6 +154,8 @@ class DocumentPair:
                     beside_gap = (k > 0 and not links[k - 1].is_linked) or \
                         (k + 1 < len(links) and not links[k + 1].is_linked)
                     i, j = link.source_indices[0], np.array([link.target_indices[0]])
+                    self.src.ensure({a - 1: [i, i + 1]} if a > 1 else {})
+                    self.tgt.ensure({b - 1: [j[0], j[0] + 1]} if b > 1 else {})
                     gain = merge_gain(self.src, self.tgt, a, i, b, j, link_distances(self.src, self.tgt, a, i, b, j))
                     doubtful = beside_gap or float(gain[0]) < 0
                 if doubtful:
@@ -134,13 +169,7 @@ class DocumentPair:
             return [Link((i,), (), None, True) for i in range(i0, i1)] + \
                    [Link((), (j,), None, True) for j in range(j0, j1)]
         src, tgt = self.src.window(i0, i1), self.tgt.window(j0, j1)
-        if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:
-            band = Band.full(src.n, tgt.n)
-        else:
-            rng = np.random.default_rng()
-            rng.bit_generator.state = self._coarse_state
-            band = coarse_band(src, tgt, self.settings, rng)
-        path = search(src, tgt, band, self.settings, self.ratio,
+        path = search(src, tgt, self._band(src, tgt), self.settings, self.ratio,
                       unlinked_source if unlinked_source.any() else None,
                       unlinked_target if unlinked_target.any() else None)
         return [self._link(i0 + i, a, j0 + j, b) for i, a, j, b in path]
@@ -159,6 +188,8 @@ class DocumentPair:
         if a == 0 or b == 0:
             return Link(sources, targets, None, True, origin)
         if a <= len(self.src.runs) and b <= len(self.tgt.runs):
+            self.src.ensure({a: [i]})  # a hand-made link may join sentences no run was embedded for
+            self.tgt.ensure({b: [j]})
             distance = float(link_distances(self.src, self.tgt, a, i, b, np.array([j]))[0])
             score = round(1.0 - distance, 4)
         else:

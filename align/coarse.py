@@ -23,7 +23,9 @@ class BlockSide(EmbeddedSide):
     def __init__(self, means: np.ndarray) -> None:  # noqa: D107 - no embedding here
         self.n = len(means)
         self.runs = {1: means.astype(np.float32)}
+        self.available = {1: np.ones(len(means), dtype=bool)}
         self.background = {}
+        self._sample = None
 
 
 def coarse_band(src: EmbeddedSide, tgt: EmbeddedSide, settings: AlignSettings, rng: np.random.Generator) -> Band:

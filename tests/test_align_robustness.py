@@ -43,12 +43,12 @@ def figures() -> dict:
 
 
 def test_missing_passages_and_boilerplate_do_not_glue_junk_into_links(figures):
-    """Measured on the 30 harder cases: mean F1 0.968 (0.914 before), precision 0.973 (0.907 before), lowest F1
+    """Measured on the 30 harder cases: mean F1 0.968 (0.929 before), precision 0.979 (0.907 before), lowest F1
     0.846 (a Georgian original missing paragraphs, against a Chinese translation with page furniture)."""
     hard = [f for (_, _, name), f in figures.items() if name != "clean"]
     mean_f1 = sum(f["f1"] for f in hard) / len(hard)
     mean_precision = sum(f["precision"] for f in hard) / len(hard)
-    assert mean_f1 >= 0.96 and mean_precision >= 0.965, (mean_f1, mean_precision)
+    assert mean_f1 >= 0.965 and mean_precision >= 0.975, (mean_f1, mean_precision)
     assert min(f["f1"] for f in hard) >= 0.84
     target_side = [f for (_, _, name), f in figures.items() if name == "target-deletions+boilerplate"]
     assert sum(f["precision"] for f in target_side) / len(target_side) >= 0.97
@@ -63,10 +63,10 @@ def test_the_clean_cases_are_unchanged(figures):
 
 def test_doubtful_links_are_flagged_and_good_ones_are_not(figures):
     """Of the links still wrong (sentences from different gold units), 10 of 14 are marked needs_review; of the
-    right links 5.0% are (3.0% on the clean cases)."""
+    right links 4.5% are (2.6% on the clean cases)."""
     hard = [f for (_, _, name), f in figures.items() if name != "clean"]
     clean = [f for (_, _, name), f in figures.items() if name == "clean"]
     wrong = sum(f["wrong"] for f in hard)
     assert sum(f["wrong_flagged"] for f in hard) >= 0.7 * wrong
-    assert sum(f["right_flagged"] for f in hard) <= 0.055 * sum(f["right"] for f in hard)
-    assert sum(f["right_flagged"] for f in clean) <= 0.04 * sum(f["right"] for f in clean)
+    assert sum(f["right_flagged"] for f in hard) <= 0.05 * sum(f["right"] for f in hard)
+    assert sum(f["right_flagged"] for f in clean) <= 0.035 * sum(f["right"] for f in clean)
