@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedmt.align.aligner import AlignSettings, AnchorError, Link, align_sentences
-from seedmt.align.links import ACCEPTED, ANCHOR_ORIGINS
+from seedmt.align.links import ACCEPTED, ALIGNER, ORIGINS
+from seedmt.core.errors import SeedMTError
 from seedmt.align.embed import Embedder
 from seedmt.core.languages import sentence_joiner
 from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
@@ -44,37 +45,49 @@ class AlignedDocuments:
         return "".join(f"{cell(r['source_text'])}\t{cell(r['target_text'])}\n" for r in rows)
 
 
-def read_anchors(path, source: list[str], target: list[str], joiners: tuple[str, str]) -> list[Link]:
-    """Links to keep, from a JSONL of links (`seedmt align` output, or the alignment editor's). A line's
-    `source_text` / `target_text`, when given, must still be the text of those sentences: anchors made on another
-    version of a document would fix the wrong sentences. Links without an `origin` count as accepted."""
-    anchors = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise AnchorError(f"{path}: cannot read ({err})") from None
-    for number, line in enumerate(lines, 1):
+class LinksFileError(SeedMTError):
+    """A JSONL of links that cannot be read, or that is not an alignment of the two documents at hand."""
+
+
+def links_from_jsonl(text: str, where: str, source: list[str], target: list[str], joiners: tuple[str, str],
+                     default_origin: str = ALIGNER) -> list[Link]:
+    """Links of a `seedmt align` / alignment-editor JSONL, checked against the two documents' sentences: indices
+    in range, and a line's `source_text` / `target_text`, when given, still the text of those sentences (links
+    made on another version of a document would name the wrong sentences). `where` names the file in errors."""
+    links = []
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
             sources = tuple(int(k) for k in record["source_indices"])
             targets = tuple(int(k) for k in record["target_indices"])
-            origin = record.get("origin", ACCEPTED)
-        except (ValueError, KeyError, TypeError):
-            raise AnchorError(f"{path}:{number}: expected a JSON link with source_indices and target_indices") from None
-        if origin not in ANCHOR_ORIGINS:
-            origin = ACCEPTED
+            origin = record.get("origin", default_origin)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise LinksFileError(f"{where}:{number}: expected a JSON link with source_indices and "
+                                 "target_indices") from None
         for side, indices, sentences, joiner in (("source", sources, source, joiners[0]),
                                                  ("target", targets, target, joiners[1])):
             if any(not 0 <= k < len(sentences) for k in indices):
-                raise AnchorError(f"{path}:{number}: the {side} document has {len(sentences)} sentences")
+                raise LinksFileError(f"{where}:{number}: the {side} document has {len(sentences)} sentences")
             expected = record.get(f"{side}_text")
             if expected is not None and expected != joiner.join(sentences[k] for k in indices):
-                raise AnchorError(f"{path}:{number}: its {side}_text is not {side} sentence(s) {list(indices)} of "
-                                  "this document (made on another version of it?)")
-        anchors.append(Link(sources, targets, None, False, origin))
-    return anchors
+                raise LinksFileError(f"{where}:{number}: its {side}_text is not {side} sentence(s) {list(indices)} "
+                                     "of this document (made on another version of it, or split differently?)")
+        links.append(Link(sources, targets, record.get("score"), bool(record.get("needs_review")),
+                          origin if origin in ORIGINS else default_origin))
+    return links
+
+
+def read_anchors(path, source: list[str], target: list[str], joiners: tuple[str, str]) -> list[Link]:
+    """Links to keep, from a JSONL of links (`seedmt align` output, or the alignment editor's); links without
+    an `origin` a person gave them count as accepted."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise LinksFileError(f"{path}: cannot read ({err})") from None
+    return [Link(x.source_indices, x.target_indices, None, False, x.origin if x.is_anchor else ACCEPTED)
+            for x in links_from_jsonl(text, str(path), source, target, joiners, ACCEPTED)]
 
 
 def align_documents(source_path, target_path, embedder: Embedder, *, source_lang: str | None = None,

@@ -26,7 +26,8 @@ from seedmt.align.aligner import DocumentPair
 from seedmt.align.editing import (EditError, accept, in_document_order, label_realigned, link_unlinked, merge, move,
                                   split, unlink)
 from seedmt.align.gold import Pair, gold_scores
-from seedmt.align.links import ALIGNER, ORIGINS, AlignSettings, Link
+from seedmt.align.documents import links_from_jsonl
+from seedmt.align.links import ORIGINS, AlignSettings, Link
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
 from seedmt.core.files import write_text_atomically
@@ -281,7 +282,8 @@ class AlignmentEditor:
         starts = (source.paragraph_starts, target.paragraph_starts)
         pair = DocumentPair(sentences, translation, self.embedder, joiners, self.settings, starts)
         if links_jsonl:
-            links = [pair.rescored(x) for x in _links_of_output(links_jsonl, sentences, translation, joiners)]
+            given = links_from_jsonl(links_jsonl, "links", sentences, translation, joiners)
+            links = [pair.rescored(x) for x in given]
         else:
             links = pair.align()
         links = in_document_order(links, len(sentences), len(translation))
@@ -411,28 +413,3 @@ def _made_by(reference: Path) -> str | None:
         return None
     # imports written before `made_by` was recorded carry the aligner's settings
     return provenance.get("made_by") or (IMPORT_MADE_BY if "aligner" in provenance else None)
-
-
-def _links_of_output(text: str, source: list[str], target: list[str], joiners: tuple[str, str]) -> list[Link]:
-    """Links of a `seedmt align` JSONL output, checked against the two documents' sentences."""
-    links = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            sources = tuple(int(k) for k in record["source_indices"])
-            targets = tuple(int(k) for k in record["target_indices"])
-        except (ValueError, KeyError, TypeError):
-            raise EditError(f"links line {number}: expected a `seedmt align` JSON link") from None
-        for side, indices, sentences, joiner in (("source", sources, source, joiners[0]),
-                                                 ("target", targets, target, joiners[1])):
-            if any(not 0 <= k < len(sentences) for k in indices) or (
-                    record.get(f"{side}_text") is not None
-                    and record[f"{side}_text"] != joiner.join(sentences[k] for k in indices)):
-                raise EditError(f"links line {number}: not a link of these two documents (another file, or the "
-                                "documents were split differently?)")
-        origin = record.get("origin", ALIGNER)
-        links.append(Link(sources, targets, record.get("score"), bool(record.get("needs_review")),
-                          origin if origin in ORIGINS else ALIGNER))
-    return links

@@ -359,7 +359,7 @@ def test_the_editor_opens_align_output_and_reference_imports_and_refuses_bad_inp
 
     other = send(client, "/api/align", {**body, "links_text": '{"source_indices": [0], "target_indices": [0], '
                                                               '"source_text": "not this", "target_text": "x"}\n'})
-    assert other.status_code == 400 and "not a link of these two documents" in other.json()["error"]
+    assert other.status_code == 400 and "its source_text is not source sentence(s)" in other.json()["error"]
     assert send(client, "/api/align", {**body, "target_text": "  "}).status_code == 400
     assert client.get("/api/align/999").status_code == 404
     assert client.get("/align/999").status_code == 404

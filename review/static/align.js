@@ -1,16 +1,9 @@
 // seedmt review, alignment editor: a ladder of sentence links, corrected from the keyboard.
 // Every text is written with textContent.
 "use strict";
+// toast() and toggleShortcuts() come from common.js
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-function toast(message, isError) {
-  const box = document.getElementById("toast");
-  box.textContent = message;
-  box.className = isError ? "error shown" : "shown";
-  clearTimeout(box.hideTimer);
-  box.hideTimer = setTimeout(() => { box.className = ""; }, isError ? 8000 : 2500);
-}
 
 async function call(method, path, body) {
   const options = {method, credentials: "same-origin", headers: {"X-CSRF-Token": csrf}};
@@ -22,11 +15,6 @@ async function call(method, path, body) {
   let data = {};
   try { data = await response.json(); } catch (err) { data = {error: "unexpected answer from the server"}; }
   return {status: response.status, data};
-}
-
-function toggleShortcuts(show) {
-  const panel = document.getElementById("shortcuts");
-  panel.hidden = show === undefined ? !panel.hidden : !show;
 }
 
 // --- the sessions page ---------------------------------------------------------------------------------------

@@ -1,18 +1,11 @@
 // seedmt review: keyboard-first review of a translation dataset. Every text is written with textContent.
 "use strict";
+// toast() and toggleShortcuts() come from common.js
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const rows = Array.from(document.querySelectorAll("tr.item"));
 let current = -1;
 let openedAt = performance.now();  // when the current row got the reviewer's attention
-
-function toast(message, isError) {
-  const box = document.getElementById("toast");
-  box.textContent = message;
-  box.className = isError ? "error shown" : "shown";
-  clearTimeout(box.hideTimer);
-  box.hideTimer = setTimeout(() => { box.className = ""; }, isError ? 8000 : 2500);
-}
 
 function select(index) {
   if (!rows.length) return;
@@ -163,11 +156,6 @@ function goToPage(delta) {
   url.searchParams.set("page", page);
   url.searchParams.delete("token");
   window.location.assign(url.pathname + url.search);
-}
-
-function toggleShortcuts(show) {
-  const panel = document.getElementById("shortcuts");
-  panel.hidden = show === undefined ? !panel.hidden : !show;
 }
 
 document.addEventListener("keydown", async (event) => {
