@@ -17,6 +17,7 @@ import json
 import sqlite3
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -39,6 +40,7 @@ from seedmt.text.prepare import prepare_text
 STORE_SUFFIX = ".alignments.sqlite"
 SCHEMA_VERSION = 1
 EDITOR_MADE_BY = "seedmt alignment editor"
+KEPT_PAIRS = 8
 # Operations of the editor: name -> function(links, k, **arguments) -> links
 OPERATIONS = {"accept": accept, "merge": merge, "split": split, "move": move, "unlink": unlink}
 
@@ -251,7 +253,9 @@ class AlignmentEditor:
         self.store, self.embedder, self.reviewer = store, embedder, reviewer
         self.references_dir = references_dir
         self.settings = settings or AlignSettings()
-        self._pairs: dict[int, DocumentPair] = {}  # embedded once per session and process
+        # Sessions' embedded document pairs, the most recently used last (a few are kept: one is a few MB per
+        # thousand sentences, and re-embedding a reopened session takes seconds).
+        self._pairs: OrderedDict[int, DocumentPair] = OrderedDict()
         self._lock = threading.Lock()
 
     def start(self, source_text: str, target_text: str, *, source_name: str, target_name: str,
@@ -294,9 +298,15 @@ class AlignmentEditor:
             target_sha256=hashlib.sha256(target.document.text.encode("utf-8")).hexdigest(),
             segment_ids=[s.segment_id for s in source.segments], source=sentences, target=translation,
             paragraph_starts=starts, links=links, reviewer=self.reviewer)
+        self._remember(session_id, pair)
+        return session_id
+
+    def _remember(self, session_id: int, pair: DocumentPair) -> None:
         with self._lock:
             self._pairs[session_id] = pair
-        return session_id
+            self._pairs.move_to_end(session_id)
+            while len(self._pairs) > KEPT_PAIRS:
+                self._pairs.popitem(last=False)
 
     def pair(self, session: Session) -> DocumentPair:
         with self._lock:
@@ -304,8 +314,7 @@ class AlignmentEditor:
         if pair is None:
             pair = DocumentPair(session.source, session.target, self.embedder, session.joiners, self.settings,
                                 session.paragraph_starts)
-            with self._lock:
-                self._pairs[session.id] = pair
+        self._remember(session.id, pair)
         return pair
 
     def apply(self, session_id: int, version: int | None, operation: str, k: int, side: str | None = None,
