@@ -14,7 +14,8 @@ def add_parsers(sub) -> None:
                     "sentence with --presegmented), embed them with multilingual-e5-small and link them with a "
                     "monotonic dynamic programme (1-1, 1-2, 2-1, 2-2, 1-3, 3-1, and sentences without a "
                     "counterpart). Writes one JSON object per link, in document order: source_indices, "
-                    "target_indices, source_text, target_text, score, needs_review.")
+                    "target_indices, source_text, target_text, score, needs_review. `seedmt align score LINKS GOLD` "
+                    "scores an alignment against a gold one.")
     al.add_argument("source", type=Path, help="plain-text document")
     al.add_argument("translation", type=Path, help="its translation (made by people or another system)")
     al.add_argument("--out", type=Path, required=True, help="file to write (JSONL, or TSV with --format tsv)")
