@@ -410,3 +410,52 @@ def test_correcting_only_the_flagged_links(pairs, embedder):
         assert after >= before and after >= 0.975, (doc_id, target, before, after)
     assert operations <= 80
     print(f"{operations} operations")
+
+
+def test_an_acknowledged_operation_survives_kill_9(reviewed_dataset, tmp_path):
+    """A real server: an operation acknowledged, the process killed at once with SIGKILL, a new server on the
+    same files: the session is there at that version, with the operation's links, and undo still works."""
+    import re
+    import signal
+
+    import httpx
+
+    from tests.helpers import fresh_copy, start_server
+
+    dataset = fresh_copy(reviewed_dataset, tmp_path)
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    process, url = start_server(dataset, "--references", str(tmp_path / "references"))
+    base = url.split("/?")[0]
+    try:
+        with httpx.Client(timeout=120) as http:
+            page = http.get(url).text
+            headers = {"X-CSRF-Token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1),
+                       "Origin": base}
+            started = http.post(f"{base}/api/align", headers=headers, content=json.dumps(
+                {"source_name": "be.txt", "target_name": "en.txt", "source_lang": "bel_Cyrl", "target_lang": "eng_Latn",
+                 "source_text": (SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8"),
+                 "target_text": case.target_text})).json()
+            merged = http.post(f"{base}/api/align/{started['id']}/op", headers=headers,
+                               content=json.dumps({"operation": "merge", "k": 0, "version": 0}))
+            assert merged.status_code == 200 and merged.json()["version"] == 1
+        process.send_signal(signal.SIGKILL)  # at once, right after the acknowledgement
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    process, url = start_server(dataset, "--references", str(tmp_path / "references"))
+    try:
+        base = url.split("/?")[0]  # the new server listens on another port
+        with httpx.Client(timeout=120) as http:
+            page = http.get(url).text
+            headers = {"X-CSRF-Token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1),
+                       "Origin": base}
+            state = http.get(f"{base}/api/align/{started['id']}").json()
+            assert state["version"] == 1 and state["links"][0]["origin"] == "edited"
+            assert [i for i, _ in state["links"][0]["source"]] == [0, 1]
+            undone = http.post(f"{base}/api/align/{started['id']}/undo", headers=headers,
+                               content=json.dumps({"version": 1})).json()
+            assert undone["version"] == 0 and undone["links"][0]["origin"] == "aligner"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
