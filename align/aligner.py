@@ -22,12 +22,17 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
 
 5. Paragraphs, when known (`paragraph_starts`), make a link across a paragraph break cost `paragraph_penalty` more
    per break: translators rarely merge sentences of two paragraphs, and page furniture (a "Related articles" or a
-   copyright line) stands in lines of its own, so it is no longer taken into a neighbouring sentence's link.
+   copyright line) stands in lines of its own, so it is no longer taken into a neighbouring sentence's link. Where
+   a side's paragraphs are unknown, every sentence boundary inside a link costs `unknown_break_share` of a break.
+6. A merge must earn its place: the programme takes a sentence without counterpart into a good neighbouring link
+   whenever that costs less than leaving it out, which for a well-translated pair is nearly always. So the
+   sentence at a merged link's edge beside an unlinked sentence is detached when the link is closer without it.
 
 Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
 good translations). `needs_review` marks what a person should look at: unlinked sentences, links barely closer than
 random text (`review_threshold`), links far weaker than the rest of the alignment (under half its median score:
-scores differ by language pair), and merged links that did not earn their place (see `DocumentPair._flagged`).
+scores differ by language pair), links whose sides hold different numbers, merged links that did not clearly earn
+their place, and weak links among unlinked sentences (see `DocumentPair._flagged`).
 
 Re-alignment around anchors (`DocumentPair.align(anchors)`): links a person accepted or made by hand are kept as
 they are; the programme runs again, with the same costs, only on each stretch between two linked anchors, and a
@@ -40,7 +45,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from seedmt.align.coarse import coarse_band
-from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest_neighbours
+from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest_neighbours, numbers_disagree
 from seedmt.align.dp import Band, search
 from seedmt.align.embed import Embedder
 from seedmt.align.links import ALIGNER, AlignSettings, Link
@@ -67,8 +72,8 @@ class DocumentPair:
         # vectors of two different spaces.
         prior = settings.centering_prior if min(len(source), len(target)) >= 2 else None
         starts = paragraph_starts or (None, None)
-        self.src = EmbeddedSide(source, joiners[0], embedder, prior, starts[0])
-        self.tgt = EmbeddedSide(target, joiners[1], embedder, prior, starts[1])
+        self.src = EmbeddedSide(source, joiners[0], embedder, prior, starts[0], settings.unknown_break_share)
+        self.tgt = EmbeddedSide(target, joiners[1], embedder, prior, starts[1], settings.unknown_break_share)
         self.ratio = 1.0
         if self.src.n and self.tgt.n:
             self.src.set_background(self.tgt, settings.background_samples, rng)
@@ -133,35 +138,114 @@ class DocumentPair:
                 links.append(self._link(anchor.source_indices[0], len(anchor.source_indices),
                                         anchor.target_indices[0], len(anchor.target_indices), anchor.origin))
                 i, j = anchor.source_indices[-1] + 1, anchor.target_indices[-1] + 1
+        if self.settings.trim_merges:
+            links = self._trimmed(links)
         return [_keep_origin(link, kept) for link in self._flagged(links)]
+
+    def _edge_cuts(self, link: Link, at_start: bool) -> list[tuple[float, str]]:
+        """The distance of a merged link without its first (or last) source sentence, and without its first (or
+        last) target sentence: how much that edge sentence brings to the pair."""
+        a, b = len(link.source_indices), len(link.target_indices)
+        i, j = link.source_indices[0], link.target_indices[0]
+        cuts = []
+        if a > 1:
+            start = i + 1 if at_start else i
+            self.src.ensure({a - 1: [start]})
+            cuts.append((float(link_distances(self.src, self.tgt, a - 1, start, b, np.array([j]))[0]), "source"))
+        if b > 1:
+            start = j + 1 if at_start else j
+            self.tgt.ensure({b - 1: [start]})
+            cuts.append((float(link_distances(self.src, self.tgt, a, i, b - 1, np.array([start]))[0]), "target"))
+        return cuts
+
+    def _merged_beside_gap(self, links: list[Link], k: int) -> list[bool]:
+        """For a merged link made by the aligner: which of its edges (start, end) touch an unlinked sentence."""
+        link = links[k]
+        a, b = len(link.source_indices), len(link.target_indices)
+        if not link.is_linked or a + b <= 2 or a > MAX_RUN or b > MAX_RUN:
+            return []
+        return [at_start for at_start, neighbour in ((True, k - 1), (False, k + 1))
+                if 0 <= neighbour < len(links) and not links[neighbour].is_linked]
+
+    def _short(self, a: int, i: int, b: int, j: int) -> bool:
+        """Whether either side of the link is a short line (under `short_line` x its document's median sentence
+        length): a list number, a caption, a line of page furniture, whose embedding says little."""
+        return bool(self.src.lengths[a][i] < self.settings.short_line * np.median(self.src.lengths[1]) or
+                    self.tgt.lengths[b][j] < self.settings.short_line * np.median(self.tgt.lengths[1]))
+
+    def _trimmed(self, links: list[Link]) -> list[Link]:
+        """A merge must earn its place: the sentence at a merged link's edge beside an unlinked sentence is
+        detached when the link is closer without it. The programme takes a sentence with no counterpart (a
+        boilerplate line, the neighbour of a missing passage) into a good link whenever that costs less than
+        leaving it out, which for a well-translated pair is nearly always, even when it adds nothing."""
+        out: list[Link] = []
+        for k, link in enumerate(links):
+            edges = [] if link.is_anchor else self._merged_beside_gap(links, k)
+            whole = float(link_distances(self.src, self.tgt, len(link.source_indices), link.source_indices[0],
+                                         len(link.target_indices), np.array([link.target_indices[0]]))[0]) \
+                if edges else 0.0
+            cuts = [(distance, side, at_start) for at_start in edges for distance, side in self._edge_cuts(link, at_start)
+                    if distance < whole]
+            if not cuts:
+                out.append(link)
+                continue
+            _, side, at_start = min(cuts)
+            sources, targets = list(link.source_indices), list(link.target_indices)
+            alone = (sources if side == "source" else targets).pop(0 if at_start else -1)
+            single = Link((alone,), (), None, True) if side == "source" else Link((), (alone,), None, True)
+            rest = self._link(sources[0], len(sources), targets[0], len(targets))
+            out += [single, rest] if at_start else [rest, single]
+        return out
 
     def _flagged(self, links: list[Link]) -> list[Link]:
         """Mark the links a person should look at (`needs_review`), besides unlinked sentences and links scoring
-        under `review_threshold`: links scoring under `relative_review` x the median score of this alignment
-        (scores differ by language pair: a weak link for English-German can be a good one for Uyghur-Chinese),
-        and merged links that did not earn their place: joined texts no closer than a part of them alone, or a
-        merge beside an unlinked sentence (where a sentence without counterpart is easily taken in)."""
+        under `review_threshold`:
+        - links scoring under `relative_review` x the median score of this alignment (scores differ by language
+          pair: a weak link for English-German can be a good one for Uyghur-Chinese);
+        - links whose two sides both hold numbers and share none ("7." against "6.", one date line against
+          another);
+        - merged links that did not clearly earn their place: joined texts no closer than a part of them alone,
+          or an edge sentence beside an unlinked sentence that brings less than `edge_gain` (where a sentence
+          without counterpart is easily taken in);
+        - links between two unlinked sentences scoring under `isolated_review` x the median (a pair of page
+          furniture lines, or two sentences of passages missing on either side, matched for want of better);
+        - links beside an unlinked sentence scoring under the median, with a short line on either side."""
         scored = [x.score for x in links if x.is_linked and x.score is not None]
         if not scored:
             return links
-        floor = self.settings.relative_review * float(np.median(scored))
+        median = float(np.median(scored))
         out = []
         for k, link in enumerate(links):
-            if link.is_linked and link.score is not None and not link.needs_review:
-                doubtful = link.score < floor
-                a, b = len(link.source_indices), len(link.target_indices)
-                if not doubtful and a + b > 2 and a <= len(self.src.runs) and b <= len(self.tgt.runs):
-                    beside_gap = (k > 0 and not links[k - 1].is_linked) or \
-                        (k + 1 < len(links) and not links[k + 1].is_linked)
-                    i, j = link.source_indices[0], np.array([link.target_indices[0]])
-                    self.src.ensure({a - 1: [i, i + 1]} if a > 1 else {})
-                    self.tgt.ensure({b - 1: [j[0], j[0] + 1]} if b > 1 else {})
-                    gain = merge_gain(self.src, self.tgt, a, i, b, j, link_distances(self.src, self.tgt, a, i, b, j))
-                    doubtful = beside_gap or float(gain[0]) < 0
-                if doubtful:
-                    link = Link(link.source_indices, link.target_indices, link.score, True, link.origin)
+            if link.is_linked and link.score is not None and not link.needs_review and self._doubtful(links, k, median):
+                link = Link(link.source_indices, link.target_indices, link.score, True, link.origin)
             out.append(link)
         return out
+
+    def _doubtful(self, links: list[Link], k: int, median: float) -> bool:
+        """Whether link k falls under one of the rules of `_flagged` (`median`: the alignment's median score)."""
+        link, settings = links[k], self.settings
+        a, b = len(link.source_indices), len(link.target_indices)
+        if link.score < settings.relative_review * median:
+            return True
+        if a > MAX_RUN or b > MAX_RUN:
+            return False
+        i, j = link.source_indices[0], np.array([link.target_indices[0]])
+        if numbers_disagree(self.src, self.tgt, a, i, b, j)[0]:
+            return True
+        gaps = [0 <= n < len(links) and not links[n].is_linked for n in (k - 1, k + 1)]
+        if all(gaps) and link.score < settings.isolated_review * median:
+            return True
+        if any(gaps) and link.score < median and self._short(a, i, b, j[0]):
+            return True
+        if a + b <= 2:
+            return False
+        distance = float(link_distances(self.src, self.tgt, a, i, b, j)[0])
+        self.src.ensure({a - 1: [i, i + 1]} if a > 1 else {})
+        self.tgt.ensure({b - 1: [j[0], j[0] + 1]} if b > 1 else {})
+        if float(merge_gain(self.src, self.tgt, a, i, b, j, np.array([distance]))[0]) < 0:
+            return True
+        return any(cut - distance < settings.edge_gain for at_start in self._merged_beside_gap(links, k)
+                   for cut, _ in self._edge_cuts(link, at_start))
 
     def _stretch(self, i0: int, i1: int, j0: int, j1: int, unlinked_source: np.ndarray,
                  unlinked_target: np.ndarray) -> list[Link]:

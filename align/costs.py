@@ -30,6 +30,13 @@ def merge_gain(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int, js:
     return best - distance
 
 
+def numbers_disagree(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    """Whether both sides of the link hold numbers and share none: "7." against "6.", one date line against
+    another. (A side without numbers says nothing: numbers are often written out in words.)"""
+    source, target = src.numbers[a][i], tgt.numbers[b][js]
+    return (source != 0) & (target != 0) & ((source & target) == 0)
+
+
 def sentence_distances(src: EmbeddedSide, tgt: EmbeddedSide, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Distances of source sentences `rows` to every target sentence (one row each)."""
     return margin_distance(src.runs[1][rows] @ tgt.runs[1].T, src.background[1][rows, None],

@@ -12,11 +12,17 @@ SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
 @dataclass(frozen=True)
 class AlignSettings:
     skip_cost: float = 0.5  # per unlinked sentence, in distance units (a random pair has distance 1)
-    shape_penalty: float = 0.15  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
+    shape_penalty: float = 0.1  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
     paragraph_penalty: float = 0.6  # extra cost per paragraph break inside a link (when paragraphs are known)
+    unknown_break_share: float = 1 / 12  # where a side's paragraphs are unknown, each sentence boundary inside a
+    # link costs this share of a paragraph break: merges there are not guarded by paragraphs, so cost more
     length_weight: float = 0.2  # cost per unit of |log length ratio| off the languages' ratio (Gale-Church)
     review_threshold: float = 0.1  # links scoring under this (barely closer than random text) need review
     relative_review: float = 0.5  # ... and links scoring under this x the alignment's median link score
+    isolated_review: float = 0.9  # ... and links between two unlinked sentences scoring under this x the median
+    short_line: float = 0.2  # ... and links beside an unlinked sentence, under the median, with a side this short
+    edge_gain: float = 0.04  # ... and merged links whose edge sentence beside an unlinked one brings less than this
+    trim_merges: bool = True  # detach such an edge sentence when the link is closer without it
     background_samples: int = 512  # sentences of the other side each candidate is compared with (all, if fewer)
     centering_prior: float = 2.0  # the mean removed is shrunk by n / (n + this), n = the document's sentences
     anchor_distance: float = 0.7  # mutual nearest neighbours closer than this measure the length ratio

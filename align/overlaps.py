@@ -3,6 +3,9 @@ sentences it needs (the candidates for 1-2, 2-1, 2-2, 1-3 and 3-1 links, Vecalig
 each one's background distance to the other document."""
 from __future__ import annotations
 
+import re
+import unicodedata
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +16,21 @@ from seedmt.align.margin import mean_distance
 MAX_RUN = 3  # longest run of consecutive sentences one side of a link may hold
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def number_marks(text: str) -> int:
+    """A fingerprint of the numbers in a text: one of 64 bits set per distinct number. A number is kept as its
+    significant digits, so that the ways languages write one quantity meet: separators and leading or trailing
+    zeros dropped ("300,000" = "30万" = "3", "33.69" = "336.9", "09" = "9"), any script's digits."""
+    marks = 0
+    for match in _NUMBER.findall(text):
+        digits = "".join(str(unicodedata.digit(c)) for c in match if c.isdigit())
+        value = digits.strip("0") or "0"
+        marks |= 1 << (zlib.crc32(value.encode()) % 64)
+    return marks
+
+
 class EmbeddedSide:
     """Embeddings of one document's sentences and, where asked for, runs of 2-3 consecutive sentences.
 
@@ -20,21 +38,30 @@ class EmbeddedSide:
     first pass, on single sentences, leaves doubt), and `available[k]` says which runs of k sentences are."""
 
     def __init__(self, sentences: Sequence[str], joiner: str, embedder: Embedder,
-                 centering_prior: float | None, paragraph_starts: Sequence[bool] | None = None) -> None:
+                 centering_prior: float | None, paragraph_starts: Sequence[bool] | None = None,
+                 unknown_break_share: float = 0.0) -> None:
         self.n = len(sentences)
         self.embedder = embedder
-        # paragraph breaks inside each run (a run of k sentences from i crosses those before i+1 .. i+k-1)
-        starts = np.zeros(self.n, dtype=np.int64) if paragraph_starts is None else \
-            np.asarray(paragraph_starts, dtype=np.int64)
+        # paragraph breaks inside each run (a run of k sentences from i crosses those before i+1 .. i+k-1); where
+        # paragraphs are unknown, each boundary inside a run counts as `unknown_break_share` of a break
+        if paragraph_starts is None:
+            starts = np.full(self.n, unknown_break_share, dtype=np.float64)
+        else:
+            starts = np.asarray(paragraph_starts, dtype=np.float64)
         if len(starts) != self.n:
             raise ValueError("paragraph_starts must have one flag per sentence")
-        before = np.concatenate([[0], np.cumsum(starts)])
+        before = np.concatenate([[0.0], np.cumsum(starts)])
         self.crossings = {k: before[k:self.n + 1] - before[1:self.n + 2 - k] if self.n >= k else
-                          np.zeros(0, dtype=np.int64) for k in range(1, MAX_RUN + 1)}
+                          np.zeros(0, dtype=np.float64) for k in range(1, MAX_RUN + 1)}
         self.texts = {k: [joiner.join(sentences[i:i + k]) for i in range(self.n - k + 1)]
                       for k in range(1, MAX_RUN + 1)}
         self.lengths = {k: np.array([len(t) for t in texts], dtype=np.float64) for k, texts in self.texts.items()}
         self.total_length = float(sum(len(t) for t in sentences))
+        # the numbers each run carries, as a 64-bit fingerprint: figures, dates and list numbers are written
+        # with digits in most languages, so a pair whose sides both hold numbers and share none is suspect
+        marks = np.array([number_marks(t) for t in sentences], dtype=np.uint64)
+        self.numbers = {k: np.bitwise_or.reduce(np.stack([marks[o:self.n - k + 1 + o] for o in range(k)]), axis=0)
+                        if self.n >= k else np.zeros(0, dtype=np.uint64) for k in range(1, MAX_RUN + 1)}
         vectors = np.asarray(embedder.embed(self.texts[1]), dtype=np.float32) if self.n else \
             np.zeros((0, 1), dtype=np.float32)
         dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
@@ -84,7 +111,7 @@ class EmbeddedSide:
             return {k: v[start:max(start, end - k + 1)] for k, v in table.items()}
 
         part.runs, part.background, part.lengths = cut(self.runs), cut(self.background), cut(self.lengths)
-        part.available, part.crossings = cut(self.available), cut(self.crossings)
+        part.available, part.crossings, part.numbers = cut(self.available), cut(self.crossings), cut(self.numbers)
         part.total_length = float(part.lengths[1].sum()) if part.n else 0.0
         return part
 

@@ -177,12 +177,15 @@ def robustness() -> dict:
     from seedmt.align.aligner import align_sentences
     from seedmt.align.embed import load_embedder
     from seedmt.core.languages import sentence_joiner
-    from tests.helpers import ALL_CASES, ROBUSTNESS_VARIANTS, build_case, build_robust_case, robustness_figures
+    from tests.helpers import (ALL_CASES, ROBUSTNESS_SEEDS, ROBUSTNESS_VARIANTS, build_case, build_robust_case,
+                               robustness_figures)
 
     figures = []
     for doc_id, target in ALL_CASES:
-        for name, edits in [("clean", None), *ROBUSTNESS_VARIANTS.items()]:
-            case = build_case(doc_id, target) if edits is None else build_robust_case(doc_id, target, 0, **edits)
+        variants = [("clean", None, 0)] + [(name, edits, seed) for name, edits in ROBUSTNESS_VARIANTS.items()
+                                           for seed in ROBUSTNESS_SEEDS]
+        for name, edits, seed in variants:
+            case = build_case(doc_id, target) if edits is None else build_robust_case(doc_id, target, seed, **edits)
             links = align_sentences(case.source, case.target_sentences, load_embedder(),
                                     (sentence_joiner(case.source_lang), sentence_joiner(target)),
                                     paragraph_starts=case.paragraph_starts)

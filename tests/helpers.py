@@ -288,6 +288,7 @@ def robustness_figures(links, case: AlignmentCase) -> dict:
 
 # The harder cases: for each seed and reference, passages deleted from the translation with boilerplate added;
 # passages deleted from the source with boilerplate and translator merges; deletions and merges.
+ROBUSTNESS_SEEDS = (0, 1)  # each variant built with these generator seeds (60 cases)
 ROBUSTNESS_VARIANTS = {
     "target-deletions+boilerplate": {"target_deletions": 0.15, "boilerplate": 5},
     "source-deletions+boilerplate+merges": {"source_deletions": 0.15, "boilerplate": 4, "merges": 2},

@@ -75,17 +75,18 @@ def test_each_distinct_text_is_embedded_once():
     assert counting.embedded == first
 
 
-def test_runs_embedded_only_where_in_doubt_give_the_same_links(f1_by_case, embedder):
+def test_runs_embedded_only_where_in_doubt_lose_nothing(f1_by_case, embedder):
     """Embedding every run of 2-3 sentences (Vecalign's way) against only those around the first pass's doubts:
-    F1 within 0.005 on each of the ten cases (measured: identical but one, Uyghur-English, 0.986 with every run
-    against 0.985)."""
+    the second never falls more than 0.005 below the first on any of the ten cases. Measured: identical on seven;
+    Uyghur-English 0.986 with every run against 0.985; Uyghur-Chinese 0.971 against 1.000 and Georgian-English
+    0.960 against 0.986, where every run offers the programme a merge that the first pass gives no cause for."""
     for doc_id, target in ALL_CASES:
         case = build_case(doc_id, target)
         links = align_sentences(case.source, case.target_sentences, embedder,
                                 (sentence_joiner(case.source_lang), sentence_joiner(case.target)),
                                 AlignSettings(runs="all"), paragraph_starts=case.paragraph_starts)
         every_run = scores(link_pairs(links), case.gold)[2]
-        assert abs(every_run - f1_by_case[(doc_id, target)]) <= 0.005, (doc_id, target)
+        assert f1_by_case[(doc_id, target)] >= every_run - 0.005, (doc_id, target, every_run)
 
 
 def _align(embedder, source, target, target_lang="eng_Latn"):
@@ -166,3 +167,37 @@ def test_one_sentence_against_a_block_of_boilerplate(embedder):
     (byline,) = [j for i, j in case.gold if i == 32]
     links = align_sentences(case.source[32:40], [case.target_sentences[byline]], embedder, (" ", ""))
     assert [link.source_indices for link in links if link.target_indices] in ([(0,)], [()])
+
+
+def test_numbers_are_compared_by_their_significant_digits():
+    """The number fingerprints behind the `needs_review` rule for links whose sides share no number: one quantity
+    written the ways languages write it gives one mark; different numbers give different marks."""
+    from seedmt.align.overlaps import number_marks
+
+    same = [("300,000 tonnes", "30万吨"), ("33.69 billion", "336.9亿"), ("at 09:41", "9:41"),
+            ("٢٠٢٤ ميلادی", "2024年"), ("1 million", "100万")]
+    for one, other in same:
+        assert number_marks(one) == number_marks(other) != 0, (one, other)
+    assert number_marks("7.") != number_marks("6.")
+    assert number_marks("Comments (0)") != 0 and number_marks("Related articles") == 0
+    assert number_marks("2023-8-7") & number_marks("2024年3月12日 09:41") == 0
+
+
+def test_a_line_of_page_furniture_is_not_kept_in_a_merged_link(embedder):
+    """A translation that lacks one sentence and carries a line of page furniture in its place, the Belarusian
+    seed against its English reference split into sentences with no paragraphs known, for 3 lines x 17 places.
+    The programme takes the line into a neighbouring link in all 51; detaching an edge sentence that leaves the
+    link closer without it frees it in 26 (measured: 51 -> 25 glued, 8 of them not marked needs_review either way)."""
+    case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    glued = {False: 0, True: 0}
+    unmarked = {False: 0, True: 0}
+    for line in ("Read more", "Back to top", "Share this article"):
+        for k in range(3, 20):
+            target = case.target_sentences[:k] + [line] + case.target_sentences[k + 1:]
+            for trim in (False, True):
+                links = align_sentences(case.source, target, embedder, settings=AlignSettings(trim_merges=trim))
+                taken = [x for x in links if k in x.target_indices and x.source_indices]
+                glued[trim] += bool(taken)
+                unmarked[trim] += any(not x.needs_review for x in taken)
+    assert glued[False] >= 45 and glued[True] <= 30, glued
+    assert unmarked[True] <= 10, unmarked

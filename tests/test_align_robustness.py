@@ -1,8 +1,9 @@
 """The aligner on harder document pairs, built deterministically from the seeds and their references
 (`tests.helpers.build_robust_case`): whole paragraphs (or a paragraph's last sentences) missing from the
 translation or from the original, lines of web-page furniture in the target language, sentences merged by the
-translator. The thresholds are what the aligner reaches today (figures in the README's alignment section), so
-that a change which trades robustness away fails here."""
+translator; each variant built twice (generator seeds 0 and 1), 60 cases. The thresholds are what the aligner
+reaches today (figures in the README's alignment section), so that a change which trades robustness away fails
+here."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from seedmt.align.aligner import align_sentences
 from seedmt.align.embed import load_embedder
 from seedmt.core.languages import sentence_joiner
-from tests.helpers import ALL_CASES, ROBUSTNESS_VARIANTS, build_case, build_robust_case, robustness_figures
+from tests.helpers import ALL_CASES, ROBUSTNESS_SEEDS, ROBUSTNESS_VARIANTS, build_case, build_robust_case, robustness_figures
 
 pytestmark = pytest.mark.slow
 
@@ -30,43 +31,43 @@ def _align(case):
 def figures() -> dict:
     out = {}
     for doc_id, target in ALL_CASES:
-        out[(doc_id, target, "clean")] = robustness_figures(_align(build_case(doc_id, target)),
+        out[(doc_id, target, "clean", 0)] = robustness_figures(_align(build_case(doc_id, target)),
                                                             build_case(doc_id, target))
         for name, edits in ROBUSTNESS_VARIANTS.items():
-            case = build_robust_case(doc_id, target, 0, **edits)
-            links = _align(case)
-            # every sentence of both sides in exactly one link
-            assert sorted(i for x in links for i in x.source_indices) == list(range(len(case.source)))
-            assert sorted(j for x in links for j in x.target_indices) == list(range(len(case.target_sentences)))
-            out[(doc_id, target, name)] = robustness_figures(links, case)
+            for seed in ROBUSTNESS_SEEDS:
+                case = build_robust_case(doc_id, target, seed, **edits)
+                links = _align(case)
+                # every sentence of both sides in exactly one link
+                assert sorted(i for x in links for i in x.source_indices) == list(range(len(case.source)))
+                assert sorted(j for x in links for j in x.target_indices) == list(range(len(case.target_sentences)))
+                out[(doc_id, target, name, seed)] = robustness_figures(links, case)
     return out
 
 
 def test_missing_passages_and_boilerplate_do_not_glue_junk_into_links(figures):
-    """Measured on the 30 harder cases: mean F1 0.968 (0.929 before), precision 0.979 (0.907 before), lowest F1
-    0.846 (a Georgian original missing paragraphs, against a Chinese translation with page furniture)."""
-    hard = [f for (_, _, name), f in figures.items() if name != "clean"]
+    """Measured on the 60 harder cases: mean F1 0.973 (0.960 before merges had to earn their place), precision
+    0.982 (0.974 before), lowest F1 0.837 (a Korean page with its furniture, against a Chinese translation missing
+    passages and carrying furniture of its own)."""
+    hard = [f for (_, _, name, _), f in figures.items() if name != "clean"]
     mean_f1 = sum(f["f1"] for f in hard) / len(hard)
     mean_precision = sum(f["precision"] for f in hard) / len(hard)
-    assert mean_f1 >= 0.965 and mean_precision >= 0.975, (mean_f1, mean_precision)
-    assert min(f["f1"] for f in hard) >= 0.84
-    target_side = [f for (_, _, name), f in figures.items() if name == "target-deletions+boilerplate"]
-    assert sum(f["precision"] for f in target_side) / len(target_side) >= 0.97
+    assert mean_f1 >= 0.97 and mean_precision >= 0.978, (mean_f1, mean_precision)
+    assert min(f["f1"] for f in hard) >= 0.83
 
 
 def test_the_clean_cases_are_unchanged(figures):
-    for (doc_id, target, name), f in figures.items():
+    for (doc_id, target, name, _), f in figures.items():
         if name == "clean":
             before = CLEAN_BEFORE[doc_id][0 if target == "eng_Latn" else 1]
             assert f["f1"] >= before - 0.005, (doc_id, target, f["f1"], before)
 
 
 def test_doubtful_links_are_flagged_and_good_ones_are_not(figures):
-    """Of the links still wrong (sentences from different gold units), 10 of 14 are marked needs_review; of the
-    right links 4.5% are (2.6% on the clean cases)."""
-    hard = [f for (_, _, name), f in figures.items() if name != "clean"]
-    clean = [f for (_, _, name), f in figures.items() if name == "clean"]
+    """Of the links still wrong (sentences from different gold units), 26 of 28 are marked needs_review; of the
+    right links 4.9% are (2.6% on the clean cases)."""
+    hard = [f for (_, _, name, _), f in figures.items() if name != "clean"]
+    clean = [f for (_, _, name, _), f in figures.items() if name == "clean"]
     wrong = sum(f["wrong"] for f in hard)
-    assert sum(f["wrong_flagged"] for f in hard) >= 0.7 * wrong
+    assert sum(f["wrong_flagged"] for f in hard) >= 0.9 * wrong
     assert sum(f["right_flagged"] for f in hard) <= 0.05 * sum(f["right"] for f in hard)
-    assert sum(f["right_flagged"] for f in clean) <= 0.035 * sum(f["right"] for f in clean)
+    assert sum(f["right_flagged"] for f in clean) <= 0.03 * sum(f["right"] for f in clean)
