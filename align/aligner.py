@@ -26,7 +26,9 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
    a side's paragraphs are unknown, every sentence boundary inside a link costs `unknown_break_share` of a break.
 6. A merge must earn its place: the programme takes a sentence without counterpart into a good neighbouring link
    whenever that costs less than leaving it out, which for a well-translated pair is nearly always. So the
-   sentence at a merged link's edge beside an unlinked sentence is detached when the link is closer without it.
+   sentence at a merged link's edge beside an unlinked sentence is detached when the link is closer without it;
+   and, as a merge costs more than leaving a sentence out unless the joined text is much closer, a sentence left
+   unlinked joins a neighbouring link in its paragraph when that raises the link's score by `attach_gain`.
 
 Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
 good translations). `needs_review` marks what a person should look at: unlinked sentences, links barely closer than
@@ -138,8 +140,11 @@ class DocumentPair:
                 links.append(self._link(anchor.source_indices[0], len(anchor.source_indices),
                                         anchor.target_indices[0], len(anchor.target_indices), anchor.origin))
                 i, j = anchor.source_indices[-1] + 1, anchor.target_indices[-1] + 1
+        links = [_keep_origin(link, kept) for link in links]  # sentences fixed as unlinked are anchors too
         if self.settings.trim_merges:
             links = self._trimmed(links)
+        if self.settings.attach_gain is not None:
+            links = self._attached(links)
         return [_keep_origin(link, kept) for link in self._flagged(links)]
 
     def _edge_cuts(self, link: Link, at_start: bool) -> list[tuple[float, str]]:
@@ -172,6 +177,46 @@ class DocumentPair:
         length): a list number, a caption, a line of page furniture, whose embedding says little."""
         return bool(self.src.lengths[a][i] < self.settings.short_line * np.median(self.src.lengths[1]) or
                     self.tgt.lengths[b][j] < self.settings.short_line * np.median(self.tgt.lengths[1]))
+
+    def _attached(self, links: list[Link]) -> list[Link]:
+        """The other half of a merge earning its place: a sentence left unlinked joins a neighbouring link that
+        holds one sentence on its side, in the same paragraph, when the link is closer by `attach_gain` with it.
+        A merge costs the programme more than leaving the sentence out unless the joined text is much closer,
+        so a short lead-in ("He said:") that the translator merged into the next sentence is otherwise left out."""
+        out = list(links)
+        k = 0
+        while k < len(out):
+            joined = None if out[k].is_linked or out[k].is_anchor else self._best_join(out, k)
+            if joined is None:
+                k += 1
+                continue
+            n, merged = joined
+            out[min(k, n):max(k, n) + 1] = [merged]
+            k = min(k, n) + 1
+        return out
+
+    def _best_join(self, links: list[Link], k: int) -> tuple[int, Link] | None:
+        """The neighbouring link (its position, and the link with unlinked sentence k in it) that sentence k
+        brings closest by at least `attach_gain`, if any."""
+        on_source = bool(links[k].source_indices)
+        x = (links[k].source_indices or links[k].target_indices)[0]
+        side = self.src if on_source else self.tgt
+        best, found = self.settings.attach_gain, None
+        for n, before in ((k + 1, True), (k - 1, False)):
+            if not 0 <= n < len(links) or not links[n].is_linked or links[n].is_anchor:
+                continue
+            other = links[n]
+            part = other.source_indices if on_source else other.target_indices
+            first_of_paragraph = x + 1 if before else x
+            if len(part) != 1 or part[0] != (x + 1 if before else x - 1) or \
+                    (side.starts is not None and side.starts[first_of_paragraph]):
+                continue
+            sources = ((x,) + part if before else part + (x,)) if on_source else other.source_indices
+            targets = other.target_indices if on_source else ((x,) + part if before else part + (x,))
+            merged = self._link(sources[0], len(sources), targets[0], len(targets))
+            if merged.score is not None and other.score is not None and merged.score - other.score >= best:
+                best, found = merged.score - other.score, (n, merged)
+        return found
 
     def _trimmed(self, links: list[Link]) -> list[Link]:
         """A merge must earn its place: the sentence at a merged link's edge beside an unlinked sentence is

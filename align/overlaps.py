@@ -44,6 +44,7 @@ class EmbeddedSide:
         self.embedder = embedder
         # paragraph breaks inside each run (a run of k sentences from i crosses those before i+1 .. i+k-1); where
         # paragraphs are unknown, each boundary inside a run counts as `unknown_break_share` of a break
+        self.starts = None if paragraph_starts is None else np.asarray(paragraph_starts, dtype=bool)  # or unknown
         if paragraph_starts is None:
             starts = np.full(self.n, unknown_break_share, dtype=np.float64)
         else:

@@ -45,14 +45,14 @@ def figures() -> dict:
 
 
 def test_missing_passages_and_boilerplate_do_not_glue_junk_into_links(figures):
-    """Measured on the 60 harder cases: mean F1 0.973 (0.960 before merges had to earn their place), precision
-    0.982 (0.974 before), lowest F1 0.837 (a Korean page with its furniture, against a Chinese translation missing
+    """Measured on the 60 harder cases: mean F1 0.975 (0.960 before merges had to earn their place), precision
+    0.982 (0.974 before), lowest F1 0.864 (a Korean page with its furniture, against a Chinese translation missing
     passages and carrying furniture of its own)."""
     hard = [f for (_, _, name, _), f in figures.items() if name != "clean"]
     mean_f1 = sum(f["f1"] for f in hard) / len(hard)
     mean_precision = sum(f["precision"] for f in hard) / len(hard)
-    assert mean_f1 >= 0.97 and mean_precision >= 0.978, (mean_f1, mean_precision)
-    assert min(f["f1"] for f in hard) >= 0.83
+    assert mean_f1 >= 0.973 and mean_precision >= 0.978, (mean_f1, mean_precision)
+    assert min(f["f1"] for f in hard) >= 0.85
 
 
 def test_the_clean_cases_are_unchanged(figures):
