@@ -147,6 +147,12 @@ class DocumentPair:
             links = self._attached(links)
         return [_keep_origin(link, kept) for link in self._flagged(links)]
 
+    def _distance(self, link: Link) -> float:
+        """The distance of a linked link's joined texts (its runs embedded)."""
+        a, b = len(link.source_indices), len(link.target_indices)
+        return float(link_distances(self.src, self.tgt, a, link.source_indices[0], b,
+                                    np.array([link.target_indices[0]]))[0])
+
     def _edge_cuts(self, link: Link, at_start: bool) -> list[tuple[float, str]]:
         """The distance of a merged link without its first (or last) source sentence, and without its first (or
         last) target sentence: how much that edge sentence brings to the pair."""
@@ -226,9 +232,7 @@ class DocumentPair:
         out: list[Link] = []
         for k, link in enumerate(links):
             edges = [] if link.is_anchor else self._merged_beside_gap(links, k)
-            whole = float(link_distances(self.src, self.tgt, len(link.source_indices), link.source_indices[0],
-                                         len(link.target_indices), np.array([link.target_indices[0]]))[0]) \
-                if edges else 0.0
+            whole = self._distance(link) if edges else 0.0
             cuts = [(distance, side, at_start) for at_start in edges for distance, side in self._edge_cuts(link, at_start)
                     if distance < whole]
             if not cuts:
@@ -284,7 +288,7 @@ class DocumentPair:
             return True
         if a + b <= 2:
             return False
-        distance = float(link_distances(self.src, self.tgt, a, i, b, j)[0])
+        distance = self._distance(link)
         self.src.ensure({a - 1: [i, i + 1]} if a > 1 else {})
         self.tgt.ensure({b - 1: [j[0], j[0] + 1]} if b > 1 else {})
         if float(merge_gain(self.src, self.tgt, a, i, b, j, np.array([distance]))[0]) < 0:
