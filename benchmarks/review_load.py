@@ -98,21 +98,26 @@ def main(argv: list[str] | None = None) -> int:
                               for p in range(0, 10)]
             latencies: list[float] = []
             errors: list[str] = []
+            conflicts: list[str] = []  # refused because another client saved the segment in between
             lock = threading.Lock()
 
             def client_run(number: int) -> None:
                 with httpx.Client(timeout=60, cookies={"seedmt_review_token": token}) as http:
                     for k in range(args.saves):
                         segment = f"doc{number % (args.segments // 500 or 1):04d}:{(number * args.saves + k) % 500:04d}"
+                        # the version this client saw (a save needs it; another client may have saved since)
+                        seen = http.get(f"{base}/api/item", params={"segment_id": segment, "target": "eng_Latn"})
                         body = {"segment_id": segment, "target": "eng_Latn", "action": "edit",
-                                "text": f"post-edit {number}-{k}"}
+                                "text": f"post-edit {number}-{k}", "version": seen.json()["version"]}
                         started = time.perf_counter()
                         answer = http.post(f"{base}/api/act", content=json.dumps(body),
                                            headers={"X-CSRF-Token": csrf, "Origin": base})
                         elapsed = (time.perf_counter() - started) * 1000
                         with lock:
                             latencies.append(elapsed)
-                            if answer.status_code != 200:
+                            if answer.status_code == 409:
+                                conflicts.append(segment)
+                            elif answer.status_code != 200:
                                 errors.append(f"{answer.status_code} {answer.text[:200]}")
 
             threads = [threading.Thread(target=client_run, args=(n,)) for n in range(args.clients)]
@@ -142,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                              "p50_ms": round(latencies[len(latencies) // 2], 1),
                              "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1),
                              "max_ms": round(latencies[-1], 1), "errors": errors[:5],
+                             "conflicts": len(conflicts),
                              "actions_in_store": len(actions),
+                             # every save is in the log: applied, or kept as a rejected concurrent edit
                              "lost_or_duplicated": len(actions) != expected or bool(errors)},
     }
     print(json.dumps(report, indent=2))

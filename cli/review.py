@@ -8,8 +8,6 @@ from pathlib import Path
 from seedmt.cli.common import EXIT_OK
 from seedmt.core.errors import SettingsError
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 def add_parsers(sub) -> None:
     rv = sub.add_parser(
@@ -37,6 +35,22 @@ def add_parsers(sub) -> None:
     rv.add_argument("--open", action="store_true", help="open the app in the default browser")
     rv.add_argument("--allow-remote", action="store_true",
                     help="allow a --host other than this machine's loopback (the access token is still required)")
+    rv.add_argument("--public-url", metavar="URL",
+                    help="with --allow-remote: the address people open, e.g. http://reviews.lab.example:8765/ (the "
+                         "app answers only to the Host names it knows, and prints this URL with the token)")
+    rv.add_argument("--allowed-host", action="append", default=[], metavar="NAME[:PORT]",
+                    help="another name the app answers to (repeatable; the port defaults to --port)")
+    from seedmt.review import schemas as limits
+
+    rv.epilog = (f"Limits: a post-edit holds at most {limits.POST_EDIT_FACTOR} times its source segment's length plus "
+                 f"{limits.POST_EDIT_SLACK} characters (never more than {limits.MAX_POST_EDIT_CHARS:,}), a rejection "
+                 f"reason {limits.MAX_REASON_CHARS:,}; the alignment editor takes documents of up to "
+                 f"{limits.MAX_DOCUMENT_CHARS:,} characters each and a links or gold file of up to "
+                 f"{limits.MAX_LINKS_CHARS:,}, in a request of at most {limits.body_limit('/api/align') // 2**20} MiB. "
+                 "Larger requests are refused (HTTP 413) before anything is stored. "
+                 "Exit codes: 0 after a normal stop (Ctrl+C or SIGTERM), 1 when the dataset or a store cannot be "
+                 "opened, 2 for refused options (a --host beyond loopback without --allow-remote, a --host that "
+                 "listens on every address without --public-url or --allowed-host).")
     rv.set_defaults(handler=run_review)
 
     ex = sub.add_parser(
@@ -62,14 +76,22 @@ def _user() -> str:
 
 
 def run_review(args) -> int:
-    from seedmt.review.app import ReviewSettings, create_app, serve
+    from seedmt.review.app import LOOPBACK_NAMES, WILDCARD_ADDRESSES, ReviewSettings, create_app, serve
 
-    if args.host not in LOOPBACK and not args.allow_remote:
+    host = args.host.strip("[]")  # --host [::1] and --host ::1 are the same address
+    if host not in LOOPBACK_NAMES and not args.allow_remote:
         raise SettingsError(f"--host {args.host} would let other machines reach the app; pass --allow-remote as "
                             "well if that is what you want (the access token is still required)")
+    if host in WILDCARD_ADDRESSES and not (args.public_url or args.allowed_host):
+        raise SettingsError(f"--host {args.host} listens on every address of this machine: pass --public-url "
+                            "http://NAME:PORT/ (the address people will open) or --allowed-host NAME, so that the app "
+                            "can tell its own Host header from a rebound one")
+    if args.public_url and not args.public_url.lower().startswith(("http://", "https://")):
+        raise SettingsError(f"--public-url {args.public_url}: expected an http:// or https:// URL")
     settings = ReviewSettings(args.dataset, args.references if args.references.is_dir() else None,
-                              reviewer=args.reviewer, host=args.host, port=args.port or _free_port(args.host),
-                              saved_references_dir=args.references, embedder=args.embedder)
+                              reviewer=args.reviewer, host=host, port=args.port or _free_port(host),
+                              saved_references_dir=args.references, embedder=args.embedder,
+                              public_url=args.public_url, allowed_hosts_extra=tuple(args.allowed_host))
     app = create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
 
     def ready(url: str) -> None:

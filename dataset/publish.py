@@ -20,7 +20,7 @@ from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import iso639_1
 from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, current_reviews, hter
 from seedmt.dataset.schema import (DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN, post_edit_column,
-                                   review_column, segments_features)
+                                   review_column, segments_features, target_column)
 from seedmt.dataset.storage import review_columns
 
 # Characters XML 1.0 forbids even escaped.
@@ -60,6 +60,9 @@ def dataset_card(dataset, references_note: str | None, review_note: str | None =
         run_lines.append(f"- `{run['signature']}`: model `{run['model']}` (revision: {revision}), backend "
                          f"{run['backend']} ({run['compute_type']} on {run['device']}), decoding {run['decoding']}, "
                          f"{run['started_at']} to {run['finished_at']}")
+    documents_translations = "full translation per target (`translation_<code>`), " \
+        if any(c.startswith("translation_") for c in documents.column_names) else \
+        "no full translations (this export holds reviewed sentence pairs only: see `segments`), "
     body = f"""
 # seedmt aligned translations
 
@@ -70,7 +73,7 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
 ## Configs
 
 - `documents`: one row per source document: id, file name, detected language (method, confidence), text,
-  full translation per target (`translation_<code>`), targets copied because the source is already in them.
+  {documents_translations}targets copied because the source is already in them.
 - `segments`: one row per sentence: id `<doc_id>:<index>`, paragraph and sentence index, offsets into the
   document text, `translation` (source and every target under their FLORES-200 codes), quality flags.
 - `runs`: provenance of each translation run (model, revision, backend, decoding settings, package versions,
@@ -139,6 +142,10 @@ def reviewed_pairs_only(dataset):
 
     kept = dataset[SEGMENTS].filter(lambda row: any(row[review_column(t)] in (ACCEPTED, EDITED) for t in targets))
     dataset[SEGMENTS] = kept.map(final, features=kept.features)
+    # A document's full translation is machine text nobody reviewed as a whole: it is left out, not published.
+    documents = dataset[DOCUMENTS]
+    dataset[DOCUMENTS] = documents.remove_columns([c for c in documents.column_names
+                                                   if c in {target_column(t) for t in targets}])
     return dataset
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
+from seedmt.core.sqlite import close_checkpointed
 
 STORE_SUFFIX = ".review.sqlite"
 SCHEMA_VERSION = 1
@@ -32,10 +33,16 @@ UNREVIEWED, ACCEPTED, EDITED, REJECTED = "unreviewed", "accepted", "edited", "re
 STATUSES = (UNREVIEWED, ACCEPTED, EDITED, REJECTED)
 # What a reviewer can do to one segment's translation, and the status it leads to.
 ACTION_STATUS = {"accept": ACCEPTED, "edit": EDITED, "reject": REJECTED, "reset": UNREVIEWED}
+# The log entry of an action refused because the segment had changed meanwhile: it keeps the losing text.
+CONFLICT = "rejected-concurrent"
 
 
 class ReviewStoreError(SeedMTError):
     """The review store cannot be opened or read (corrupt, from a newer seedmt, not a review store)."""
+
+
+class LogMovedOn(SeedMTError):
+    """Undo or redo asked on a log that has moved on since the client saw it (another tab acted)."""
 
 
 class ReviewConflict(SeedMTError):
@@ -140,7 +147,9 @@ class ReviewStore:
                                    f"one reads {SCHEMA_VERSION}); upgrade seedmt")
 
     def close(self) -> None:
-        self._connection.close()
+        """Fold the write-ahead log into the database and close: a clean stop leaves one file."""
+        with self._lock:
+            close_checkpointed(self._connection)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -196,18 +205,44 @@ class ReviewStore:
         with self._transaction() as db:
             current = self._current(db, segment_id, target, machine_translation)
             if expected_version is not None and expected_version != current.version:
-                raise ReviewConflict(current, {"action": action, "text": text, "reason": reason,
-                                               "version": expected_version})
-            # A new action ends what could be redone.
-            db.execute("UPDATE actions SET undone=1 WHERE reviewer=? AND action='undo'", (reviewer,))
-            return self._apply(db, current, reviewer, action, status, after_text, after_reason, seconds, None)
+                # The losing side's text is kept in the log (it changes nothing and cannot be undone), so that
+                # it can be restored: `rejected_concurrent_edits`.
+                attempted = {"action": action, "text": text, "reason": reason, "version": expected_version}
+                conflict_id = self._log(db, current, reviewer, CONFLICT, current.status, after_text, after_reason,
+                                        seconds, None)
+                conflict = ReviewConflict(current, {**attempted, "logged_as": conflict_id})
+            else:
+                conflict = None
+                # A new action ends what could be redone.
+                db.execute("UPDATE actions SET undone=1 WHERE reviewer=? AND action='undo'", (reviewer,))
+                return self._apply(db, current, reviewer, action, status, after_text, after_reason, seconds, None)
+        raise conflict
 
-    def undo(self, reviewer: str) -> Review | None:
-        """Undo this reviewer's latest action not undone yet (a redo counts); None when there is nothing to undo."""
+    def log_version(self, reviewer: str) -> int:
+        """The id of this reviewer's latest entry in the log (0: none): what a client's undo or redo was
+        decided on; another tab's action moves it on."""
+        with self._lock:
+            row = self._connection.execute("SELECT MAX(id) FROM actions WHERE reviewer=?", (reviewer,)).fetchone()
+        return int(row[0] or 0)
+
+    def rejected_concurrent_edits(self, segment_id: str, target: str) -> list[dict]:
+        """Edits refused because the segment had changed since the client loaded it, newest first: the text
+        the losing tab held, kept so that a person can restore it."""
+        with self._lock:
+            cursor = self._connection.execute(
+                "SELECT id, at, reviewer, text_after, reason_after, status_after FROM actions WHERE segment_id=? "
+                "AND target=? AND action=? ORDER BY id DESC", (segment_id, target, CONFLICT))
+            return [{"id": row[0], "at": row[1], "reviewer": row[2], "text": row[3], "reason": row[4]}
+                    for row in cursor.fetchall()]
+
+    def undo(self, reviewer: str, expected_log_version: int | None = None) -> Review | None:
+        """Undo this reviewer's latest action not undone yet (a redo counts); None when there is nothing to undo.
+        `expected_log_version`: the `log_version` the client decided on; another raises LogMovedOn."""
         with self._transaction() as db:
+            self._check_log(db, reviewer, expected_log_version)
             row = db.execute("SELECT id, segment_id, target, status_before, text_before, reason_before FROM actions "
-                             "WHERE reviewer=? AND undone=0 AND action != 'undo' ORDER BY id DESC LIMIT 1",
-                             (reviewer,)).fetchone()
+                             "WHERE reviewer=? AND undone=0 AND action NOT IN ('undo', ?) ORDER BY id DESC LIMIT 1",
+                             (reviewer, CONFLICT)).fetchone()
             if row is None:
                 return None
             action_id, segment_id, target, status, text, reason = row
@@ -215,10 +250,11 @@ class ReviewStore:
             return self._apply(db, self._current(db, segment_id, target, None), reviewer, "undo", status, text,
                                reason, 0.0, action_id)
 
-    def redo(self, reviewer: str) -> Review | None:
+    def redo(self, reviewer: str, expected_log_version: int | None = None) -> Review | None:
         """Redo what this reviewer's latest undo took back, as long as nothing new was done since (a new
         action clears the redo history, as in any editor); None when there is nothing to redo."""
         with self._transaction() as db:
+            self._check_log(db, reviewer, expected_log_version)
             row = db.execute("SELECT u.id, a.segment_id, a.target, a.status_after, a.text_after, a.reason_after "
                              "FROM actions u JOIN actions a ON a.id = u.undoes WHERE u.reviewer=? AND "
                              "u.action='undo' AND u.undone=0 ORDER BY u.id DESC LIMIT 1", (reviewer,)).fetchone()
@@ -242,14 +278,30 @@ class ReviewStore:
             raise ReviewStoreError(f"{segment_id} ({target}) has no review to undo or redo")
         return Review(segment_id, target, UNREVIEWED, machine_translation, None, None, None, None, 0, 0.0)
 
+    @staticmethod
+    def _check_log(db, reviewer: str, expected: int | None) -> None:
+        if expected is None:
+            return
+        row = db.execute("SELECT MAX(id) FROM actions WHERE reviewer=?", (reviewer,)).fetchone()
+        if int(row[0] or 0) != expected:
+            raise LogMovedOn(f"{reviewer}'s review log changed since this page loaded it (another tab?); reload "
+                             "before undoing or redoing")
+
+    @staticmethod
+    def _log(db, current: Review, reviewer: str, action: str, status: str, text: str | None, reason: str | None,
+             seconds: float, undoes: int | None, at: str | None = None) -> int:
+        cursor = db.execute(
+            "INSERT INTO actions (at, reviewer, segment_id, target, action, status_before, status_after, "
+            "text_before, text_after, reason_before, reason_after, seconds, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at or utc_now(), reviewer, current.segment_id, current.target, action, current.status, status,
+             current.post_edit, text, current.reason, reason, max(0.0, float(seconds)), undoes))
+        return int(cursor.lastrowid)
+
     def _apply(self, db, current: Review, reviewer: str, action: str, status: str, text: str | None,
                reason: str | None, seconds: float, undoes: int | None) -> Review:
         now = utc_now()
-        db.execute("INSERT INTO actions (at, reviewer, segment_id, target, action, status_before, status_after, "
-                   "text_before, text_after, reason_before, reason_after, seconds, undoes) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (now, reviewer, current.segment_id, current.target, action, current.status, status,
-                    current.post_edit, text, current.reason, reason, max(0.0, float(seconds)), undoes))
+        self._log(db, current, reviewer, action, status, text, reason, seconds, undoes, now)
         updated = Review(current.segment_id, current.target, status, current.machine_translation, text, reason,
                          reviewer, now, current.version + 1, current.seconds + max(0.0, float(seconds)))
         db.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -75,8 +75,12 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
                             paragraph_starts=(seed_text.paragraph_starts, translated.paragraph_starts))
     lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
     scored = [line["score"] for line in lines if line.get("score") is not None]
+    seed_copy, translation_copy = copy_names(document.doc_id)
     provenance = {
         "doc_id": document.doc_id, "target": target, "made_by": IMPORT_MADE_BY, "translation_file": str(translation),
+        # the two documents as they were aligned, kept beside the reference: the alignment editor reopens an
+        # import from these copies (it never opens a path written elsewhere)
+        "seed_copy": seed_copy, "translation_copy": translation_copy,
         "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
         "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
         "aligner": f"seedmt.align.aligner {json.dumps(settings.__dict__, sort_keys=True)}",
@@ -90,6 +94,14 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
         "needs_review": sum(bool(line.get("needs_review")) for line in lines),
         "mean_score": round(sum(scored) / len(scored), 4) if scored else None,
     }
+    write_text_atomically(out.parent / seed_copy, document.text)
+    write_text_atomically(out.parent / translation_copy, translated.document.text)
     write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
     write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2) + "\n")
     return out, provenance
+
+
+def copy_names(doc_id: str) -> tuple[str, str]:
+    """Where, relative to the folder of `<doc_id>.jsonl`, an import keeps its seed and translation as aligned
+    (the seed copy keeps the document id as its file name, so that reopening it gives the same segment ids)."""
+    return f"sources/{doc_id}.txt", f"translations/{doc_id}.txt"

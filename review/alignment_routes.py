@@ -11,27 +11,47 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from seedmt.core.errors import SeedMTError
+from seedmt.eval.reference_import import IMPORT_MADE_BY
 from seedmt.review.alignments import AlignmentEditor, AlignmentStoreError, StaleVersion
+from seedmt.review.schemas import (AlignmentGold, AlignmentOperation, AlignmentStep, BadRequest, NewAlignment,
+                                   parse)
 
-MAX_UPLOAD_CHARS = 20_000_000  # a text of this size is a corpus, not a document pair to correct by hand
+
+def _inside(folder: Path, relative: object) -> Path | None:
+    """`folder / relative` when it is a file that stays inside `folder` once links are resolved, else None."""
+    if not isinstance(relative, str) or not relative or Path(relative).is_absolute():
+        return None
+    root = folder.resolve()
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
 
 
 def importable_references(references_dir: Path | None) -> list[dict]:
-    """`references import` results whose seed and translation files are still where they were."""
+    """`references import` results whose copies of the seed and translation (kept beside the reference) are
+    there. Only files inside the references folder are ever offered or opened: a provenance file names other
+    paths for the record, and those are never read."""
     if references_dir is None or not Path(references_dir).is_dir():
         return []
+    root = Path(references_dir).resolve()
     found = []
-    for provenance_path in sorted(Path(references_dir).glob("*/*.provenance.json")):
+    for provenance_path in sorted(root.glob("*/*.provenance.json")):
+        if not provenance_path.resolve().is_relative_to(root):
+            continue
         try:
             provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not isinstance(provenance, dict) or "aligner" not in provenance:
+        if not isinstance(provenance, dict) or provenance.get("made_by") != IMPORT_MADE_BY:
             continue
-        seed, translation = provenance.get("seed_file"), provenance.get("translation_file")
-        if seed and translation and Path(seed).is_file() and Path(translation).is_file():
-            found.append({"doc_id": provenance.get("doc_id"), "target": provenance.get("target"),
-                          "made_by": provenance.get("made_by"), "translation_file": translation})
+        folder = provenance_path.parent
+        seed, translation = _inside(folder, provenance.get("seed_copy")), \
+            _inside(folder, provenance.get("translation_copy"))
+        doc_id, target = provenance.get("doc_id"), provenance.get("target")
+        if seed and translation and isinstance(doc_id, str) and target == folder.name and \
+                provenance_path.name == f"{doc_id}.provenance.json" and seed.stem == doc_id:
+            found.append({"doc_id": doc_id, "target": target, "made_by": IMPORT_MADE_BY,
+                          "translation_file": str(provenance.get("translation_file", "")),
+                          "source_lang": provenance.get("source_lang"), "seed": seed, "translation": translation})
     return found
 
 
@@ -47,14 +67,8 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
             str(err).startswith("no alignment session") else 400
         return JSONResponse({"error": str(err)}, status_code=status)
 
-    async def body_of(request: Request) -> dict:
-        raw = await request.body()
-        if len(raw) > 4 * MAX_UPLOAD_CHARS:
-            raise SeedMTError("the request is too large")
-        data = json.loads(raw or b"{}")
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        return data
+    def bad_request(err: BadRequest) -> JSONResponse:
+        return JSONResponse({"error": str(err), "field": err.field}, status_code=400)
 
     async def sessions_page(request: Request) -> Response:
         the_editor = await editor()
@@ -71,29 +85,29 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
 
     async def create(request: Request) -> Response:
         try:
-            body = await body_of(request)
+            body = parse(NewAlignment, await request.body())
             the_editor = await editor()
-            if body.get("import_doc"):
+            if body.import_doc:
                 match = [x for x in importable_references(references_dir)
-                         if x["doc_id"] == body["import_doc"] and x["target"] == body.get("import_target")]
+                         if x["doc_id"] == body.import_doc and x["target"] == body.import_target]
                 if not match:
                     return JSONResponse({"error": "no such reference import"}, status_code=404)
-                provenance = json.loads((Path(references_dir) / match[0]["target"] /
-                                         f"{match[0]['doc_id']}.provenance.json").read_text(encoding="utf-8"))
+                found = match[0]
                 session_id = await run_in_threadpool(
-                    the_editor.start_from_files, Path(provenance["seed_file"]), Path(provenance["translation_file"]),
-                    provenance.get("source_lang"), provenance["target"])
+                    the_editor.start_from_files, found["seed"], found["translation"], found["source_lang"],
+                    found["target"])
             else:
-                texts = [body.get("source_text"), body.get("target_text")]
+                texts = [body.source_text, body.target_text]
                 if not all(isinstance(t, str) and t.strip() for t in texts):
                     return JSONResponse({"error": "choose a document and its translation"}, status_code=400)
                 session_id = await run_in_threadpool(
                     lambda: the_editor.start(
-                        texts[0], texts[1], source_name=str(body.get("source_name") or "source.txt"),
-                        target_name=str(body.get("target_name") or "translation.txt"),
-                        source_lang=body.get("source_lang") or None, target_lang=body.get("target_lang") or None,
-                        links_jsonl=body.get("links_text") or None))
-        except (SeedMTError, ValueError, KeyError, TypeError) as err:
+                        texts[0], texts[1], source_name=body.source_name or "source.txt",
+                        target_name=body.target_name or "translation.txt", source_lang=body.source_lang or None,
+                        target_lang=body.target_lang or None, links_jsonl=body.links_text or None))
+        except BadRequest as err:
+            return bad_request(err)
+        except SeedMTError as err:
             return problem(err)
         return JSONResponse({"id": session_id, "url": f"/align/{session_id}"})
 
@@ -106,26 +120,31 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
 
     async def operate(request: Request) -> Response:
         session_id = request.path_params["session_id"]
+        what = request.path_params["what"]
         try:
-            body = await body_of(request)
+            raw = await request.body()
             the_editor = await editor()
-            what = request.path_params["what"]
-            version = body.get("version")
-            version = int(version) if version is not None else None
             if what in ("undo", "redo"):
-                session = await run_in_threadpool(the_editor.step, session_id, version, -1 if what == "undo" else 1)
+                step = parse(AlignmentStep, raw)
+                session = await run_in_threadpool(the_editor.step, session_id, step.version,
+                                                  -1 if what == "undo" else 1)
             elif what == "gold":
-                session = await run_in_threadpool(the_editor.load_gold, session_id, str(body.get("text", "")))
+                gold = parse(AlignmentGold, raw)
+                session = await run_in_threadpool(the_editor.load_gold, session_id, gold.version, gold.text)
             elif what == "save":
-                out = await run_in_threadpool(lambda: the_editor.save(session_id, force=bool(body.get("force"))))
+                step = parse(AlignmentStep, raw)
+                out = await run_in_threadpool(
+                    lambda: the_editor.save(session_id, force=step.force, version=step.version))
                 return JSONResponse({"saved": str(out), "provenance": str(out.with_suffix(".provenance.json"))})
             elif what == "op":
+                op = parse(AlignmentOperation, raw)
                 session = await run_in_threadpool(
-                    the_editor.apply, session_id, version, str(body.get("operation", "")), int(body.get("k", -1)),
-                    body.get("side"), body.get("direction"))
+                    the_editor.apply, session_id, op.version, op.operation, op.k, op.side, op.direction)
             else:
                 return JSONResponse({"error": "unknown request"}, status_code=404)
-        except (SeedMTError, ValueError, TypeError) as err:
+        except BadRequest as err:
+            return bad_request(err)
+        except SeedMTError as err:
             return problem(err)
         return JSONResponse(session.view())
 

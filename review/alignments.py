@@ -32,6 +32,7 @@ from seedmt.align.links import ORIGINS, AlignSettings, Link
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
 from seedmt.core.files import write_text_atomically
+from seedmt.core.sqlite import close_checkpointed
 from seedmt.core.languages import sentence_joiner, text_direction
 from seedmt.eval.reference_import import IMPORT_MADE_BY, reference_lines
 from seedmt.eval.references import REFERENCE_SUFFIX
@@ -150,7 +151,8 @@ class AlignmentStore:
             raise AlignmentStoreError(f"{self.path} was written by a newer seedmt (store version {version})")
 
     def close(self) -> None:
-        self._connection.close()
+        with self._lock:
+            close_checkpointed(self._connection)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -191,6 +193,7 @@ class AlignmentStore:
         return [dict(zip(keys, row)) for row in rows]
 
     def session(self, session_id: int) -> Session:
+        _check_id(session_id)
         with self._lock:
             row = self._connection.execute(
                 "SELECT id, name, doc_id, source_lang, target_lang, source_name, target_name, source_sha256, "
@@ -209,8 +212,9 @@ class AlignmentStore:
     def record(self, session_id: int, expected_version: int | None, links: list[Link], operation: str,
                reviewer: str) -> int:
         """Store the next state (dropping any undone states after the current one); returns its version."""
+        _check_id(session_id)
         with self._transaction() as db:
-            current = db.execute("SELECT current FROM sessions WHERE id=?", (session_id,)).fetchone()[0]
+            current = _current_version(db, session_id)
             if expected_version is not None and expected_version != current:
                 raise StaleVersion(f"alignment session {session_id} changed (now at version {current}); reload")
             db.execute("DELETE FROM states WHERE session_id=? AND version>?", (session_id, current))
@@ -221,8 +225,9 @@ class AlignmentStore:
 
     def step(self, session_id: int, expected_version: int | None, direction: int) -> int:
         """Undo (-1) or redo (+1): move to the previous or next stored state; returns the version now current."""
+        _check_id(session_id)
         with self._transaction() as db:
-            current, top = db.execute("SELECT current, top FROM sessions WHERE id=?", (session_id,)).fetchone()
+            current, top = _current_version(db, session_id), _top_version(db, session_id)
             if expected_version is not None and expected_version != current:
                 raise StaleVersion(f"alignment session {session_id} changed (now at version {current}); reload")
             wanted = current + direction
@@ -231,8 +236,12 @@ class AlignmentStore:
                 return wanted
             return current
 
-    def set_gold(self, session_id: int, gold: list[Pair]) -> None:
+    def set_gold(self, session_id: int, expected_version: int | None, gold: list[Pair]) -> None:
+        _check_id(session_id)
         with self._transaction() as db:
+            current = _current_version(db, session_id)
+            if expected_version is not None and expected_version != current:
+                raise StaleVersion(f"alignment session {session_id} changed (now at version {current}); reload")
             db.execute("UPDATE sessions SET gold=? WHERE id=?",
                        (json.dumps([[list(s), list(t)] for s, t in gold]), session_id))
 
@@ -243,6 +252,22 @@ class AlignmentStore:
                 "SELECT operation FROM states WHERE session_id=? AND version>0 AND version<= "
                 "(SELECT current FROM sessions WHERE id=?) ORDER BY version", (session_id, session_id)).fetchall()
         return [row[0] for row in rows]
+
+
+def _check_id(session_id: int) -> None:
+    if not 0 <= session_id < 2 ** 63:  # SQLite's integers; a larger id names no session
+        raise AlignmentStoreError(f"no alignment session {session_id}")
+
+
+def _current_version(db, session_id: int) -> int:
+    row = db.execute("SELECT current FROM sessions WHERE id=?", (session_id,)).fetchone()
+    if row is None:
+        raise AlignmentStoreError(f"no alignment session {session_id}")
+    return int(row[0])
+
+
+def _top_version(db, session_id: int) -> int:
+    return int(db.execute("SELECT top FROM sessions WHERE id=?", (session_id,)).fetchone()[0])
 
 
 class AlignmentEditor:
@@ -262,11 +287,13 @@ class AlignmentEditor:
               source_lang: str | None = None, target_lang: str | None = None,
               links_jsonl: str | None = None) -> int:
         """A session over two texts (files the person picked), aligned by the aligner, or with the links of a
-        `seedmt align` output given as `links_jsonl`."""
+        `seedmt align` output given as `links_jsonl`. The names are the files' names as the browser gave them:
+        kept (made safe) for the record, never used as paths."""
+        source_name, target_name = _safe_name(source_name), _safe_name(target_name)
         with tempfile.TemporaryDirectory(prefix="seedmt-align-") as folder:
             paths = []
             for role, name, text in (("source", source_name, source_text), ("target", target_name, target_text)):
-                path = Path(folder) / role / _safe_name(name)
+                path = Path(folder) / role / name
                 path.parent.mkdir()
                 path.write_text(text, encoding="utf-8")
                 paths.append(path)
@@ -349,7 +376,7 @@ class AlignmentEditor:
         self.store.step(session_id, version, direction)
         return self.store.session(session_id)
 
-    def load_gold(self, session_id: int, gold_text: str) -> Session:
+    def load_gold(self, session_id: int, version: int | None, gold_text: str) -> Session:
         from seedmt.align.gold import parse_alignment
 
         session = self.store.session(session_id)
@@ -358,14 +385,18 @@ class AlignmentEditor:
             if any(not 0 <= i < len(session.source) for i in sources) or \
                     any(not 0 <= j < len(session.target) for j in targets):
                 raise AlignmentStoreError("the gold file names sentences these documents do not have")
-        self.store.set_gold(session_id, gold)
+        self.store.set_gold(session_id, version, gold)
         return self.store.session(session_id)
 
-    def save(self, session_id: int, *, force: bool = False) -> Path:
-        """Write the session's links as references/<target>/<doc_id>.jsonl with a provenance file."""
+    def save(self, session_id: int, *, force: bool = False, version: int | None = None) -> Path:
+        """Write the session's links as references/<target>/<doc_id>.jsonl with a provenance file.
+        `version`: the state the person saw; another one raises StaleVersion and nothing is written."""
         if self.references_dir is None:
             raise AlignmentStoreError("no references folder to save to (start seedmt review with --references DIR)")
         session = self.store.session(session_id)
+        if version is not None and version != session.version:
+            raise StaleVersion(f"alignment session {session_id} changed (now at version {session.version}); "
+                               "reload before saving")
         out = Path(self.references_dir) / session.target_lang / f"{session.doc_id}{REFERENCE_SUFFIX}"
         if out.exists() and not force and _made_by(out) not in (EDITOR_MADE_BY, IMPORT_MADE_BY):
             raise AlignmentStoreError(f"{out} was not made by an alignment (a human or post-edited reference?); "
@@ -409,7 +440,7 @@ class _Segment:
 def _safe_name(name: str) -> str:
     """A file name for an uploaded text (its stem becomes the document id), never a path."""
     base = Path(name.replace("\\", "/")).name
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base).lstrip(".")
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base).lstrip(".")[:200]
     return cleaned or "document.txt"
 
 

@@ -14,7 +14,6 @@ dataset folder is only read."""
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
@@ -31,18 +30,28 @@ from starlette.staticfiles import StaticFiles
 from seedmt.align.embed import DEFAULT_EMBEDDER
 from seedmt.align.similarity import LOW_SIMILARITY
 from seedmt.core.languages import text_direction
-from seedmt.dataset.reviews import (ACTION_STATUS, EDITED, STATUSES, Review, ReviewConflict, ReviewStore, hter,
-                                    store_path)
+from seedmt.dataset.reviews import EDITED, STATUSES, LogMovedOn, Review, ReviewConflict, ReviewStore, hter, store_path
 from seedmt.review.alignment_routes import alignment_routes
 from seedmt.review.alignments import AlignmentEditor, AlignmentStore
 from seedmt.review.alignments import store_path as alignment_store_path
 from seedmt.review.diff import diff
 from seedmt.review.queue import PAGE_SIZE, Item, ReviewQueue, status_of
+from seedmt.review.schemas import (MAX_POST_EDIT_CHARS, POST_EDIT_FACTOR, BadRequest, ReviewAction, ReviewStep,
+                                   body_limit, max_post_edit_chars, parse)
 
 HERE = Path(__file__).parent
 COOKIE = "seedmt_review_token"
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def host_for_url(host: str) -> str:
+    """An address as it is written in a URL and a Host header (IPv6 in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 @dataclass
@@ -54,16 +63,57 @@ class ReviewSettings:
     port: int = 8765
     saved_references_dir: Path | None = None  # where the alignment editor saves (default: references_dir)
     embedder: object = DEFAULT_EMBEDDER  # the alignment editor's sentence encoder: a built-in name or an Embedder
+    # The address people open when the app listens beyond loopback (`--public-url`): its host is allowed and the
+    # printed URL uses it. `allowed_hosts_extra`: more names or name:port the Host header may carry.
+    public_url: str | None = None
+    allowed_hosts_extra: tuple[str, ...] = ()
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def allowed_hosts(self) -> set[str]:
-        names = {self.host, "127.0.0.1", "localhost", "[::1]"} if self.host in ("127.0.0.1", "localhost") \
-            else {self.host}
-        return {f"{name}:{self.port}" for name in names}
+        """Host headers this server answers to (lower case; DNS rebinding sends another name)."""
+        names = set()
+        if self.host in LOOPBACK_NAMES or self.host in WILDCARD_ADDRESSES:
+            names |= {"127.0.0.1", "localhost", "[::1]"}
+        if self.host not in WILDCARD_ADDRESSES:
+            names.add(host_for_url(self.host))
+        hosts = {f"{name}:{self.port}".lower() for name in names}
+        if self.port == 80:
+            hosts |= {name.lower() for name in names}
+        for extra in self.allowed_hosts_extra:
+            extra = extra.strip().lower()
+            hosts.add(extra if _has_port(extra) else f"{host_for_url(extra)}:{self.port}")
+        if self.public_url:
+            hosts.add(_netloc(self.public_url))
+        return hosts
+
+    def allowed_origins(self, host: str) -> set[str]:
+        origins = {f"http://{host}"}
+        if self.public_url:
+            scheme, _, rest = self.public_url.partition("://")
+            origins.add(f"{scheme.lower()}://{_netloc(self.public_url)}")
+        return origins
 
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/?token={self.token}"
+        if self.public_url:
+            return f"{self.public_url.rstrip('/')}/?token={self.token}"
+        host = "127.0.0.1" if self.host in WILDCARD_ADDRESSES else host_for_url(self.host)
+        return f"http://{host}:{self.port}/?token={self.token}"
+
+
+def _has_port(host: str) -> bool:
+    return host.rsplit("]", 1)[-1].count(":") == 1 if host.startswith("[") else host.count(":") == 1
+
+
+def _netloc(url: str) -> str:
+    """host:port of a URL, the port filled in from the scheme, lower case."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = host_for_url(parts.hostname or "")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    default = (parts.scheme == "https" and port == 443) or (parts.scheme == "http" and port == 80)
+    return (host if default and not parts.port else f"{host}:{port}").lower()
 
 
 def direction(code: str) -> str:
@@ -79,7 +129,9 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
 
     def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(csrf=settings.csrf, reviewer=settings.reviewer,
-                                                                system=queue.system, **context),
+                                                                system=queue.system,
+                                                                log_version=store.log_version(settings.reviewer),
+                                                                **context),
                             status_code=status_code)
 
     def item_view(item: Item, reviews: dict) -> dict:
@@ -129,35 +181,54 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
 
     async def act(request: Request) -> Response:
         try:
-            body = json.loads(await request.body())
-            key = (str(body["segment_id"]), str(body["target"]))
-            action = str(body["action"])
-        except (ValueError, KeyError, TypeError):
-            return JSONResponse({"error": "expected JSON with segment_id, target and action"}, status_code=400)
+            body = parse(ReviewAction, await request.body())
+        except BadRequest as err:
+            return JSONResponse({"error": str(err), "field": err.field}, status_code=400)
+        key = (body.segment_id, body.target)
         item = queue.by_key.get(key)
         if item is None:
             return JSONResponse({"error": "no such segment and target in this dataset"}, status_code=404)
-        if action not in ACTION_STATUS:
-            return JSONResponse({"error": f"unknown action; one of {', '.join(ACTION_STATUS)}"}, status_code=400)
+        longest = max_post_edit_chars(item.source)
+        if body.action == "edit" and body.text is not None and len(body.text) > longest:
+            return JSONResponse({"error": f"text: a post-edit of this segment holds at most {longest} characters "
+                                          f"({POST_EDIT_FACTOR} times its source, at most {MAX_POST_EDIT_CHARS})",
+                                 "field": "text"}, status_code=400)
         try:
             # In a worker thread: the write waits for its fsync without holding up the server's other requests.
             review = await run_in_threadpool(
-                store.act, *key, action, machine_translation=item.translation, reviewer=settings.reviewer,
-                text=body.get("text"), reason=body.get("reason"), expected_version=_int_or_none(body.get("version")),
-                seconds=_seconds(body.get("seconds")))
+                store.act, *key, body.action, machine_translation=item.translation, reviewer=settings.reviewer,
+                text=body.text, reason=body.reason, expected_version=body.version,
+                seconds=min(body.seconds, MAX_SECONDS))
         except ReviewConflict as conflict:
-            return JSONResponse({"error": str(conflict), "conflict": {
-                "current": _review_json(conflict.current, item), "attempted": conflict.attempted}}, status_code=409)
+            return JSONResponse({"error": str(conflict), "log_version": store.log_version(settings.reviewer),
+                                 "conflict": {"current": _review_json(conflict.current, item),
+                                              "attempted": conflict.attempted}}, status_code=409)
         except ValueError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
-        return JSONResponse(_review_json(review, item))
+        return JSONResponse({**_review_json(review, item), "log_version": store.log_version(settings.reviewer)})
 
     async def undo_redo(request: Request) -> Response:
+        try:
+            body = parse(ReviewStep, await request.body())
+        except BadRequest as err:
+            return JSONResponse({"error": str(err), "field": err.field}, status_code=400)
         operation = store.undo if request.url.path.endswith("/undo") else store.redo
-        review = await run_in_threadpool(operation, settings.reviewer)
+        try:
+            review = await run_in_threadpool(operation, settings.reviewer, body.version)
+        except LogMovedOn as err:
+            return JSONResponse({"error": str(err), "log_version": store.log_version(settings.reviewer)},
+                                status_code=409)
+        log_version = store.log_version(settings.reviewer)
         if review is None:
-            return JSONResponse({"review": None})
-        return JSONResponse({"review": _review_json(review, queue.by_key.get((review.segment_id, review.target)))})
+            return JSONResponse({"review": None, "log_version": log_version})
+        return JSONResponse({"review": _review_json(review, queue.by_key.get((review.segment_id, review.target))),
+                             "log_version": log_version})
+
+    async def rejected_edits(request: Request) -> Response:
+        item = queue.by_key.get((request.query_params.get("segment_id", ""), request.query_params.get("target", "")))
+        if item is None:
+            return JSONResponse({"error": "no such segment and target in this dataset"}, status_code=404)
+        return JSONResponse({"rejected": store.rejected_concurrent_edits(item.segment_id, item.target)})
 
     async def item_state(request: Request) -> Response:
         item = queue.by_key.get((request.query_params.get("segment_id", ""), request.query_params.get("target", "")))
@@ -187,6 +258,7 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         Route("/api/undo", undo_redo, methods=["POST"]),
         Route("/api/redo", undo_redo, methods=["POST"]),
         Route("/api/item", item_state),
+        Route("/api/rejected-edits", rejected_edits),
         *alignment_routes(alignment_editor, render, settings.saved_references_dir or settings.references_dir),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
@@ -195,18 +267,7 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
     return app
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _seconds(value) -> float:
-    try:
-        return min(max(float(value), 0.0), 3600.0)  # a tab left open overnight is not an hour of effort
-    except (TypeError, ValueError):
-        return 0.0
+MAX_SECONDS = 3600.0  # a tab left open overnight is not an hour of effort
 
 
 def _review_json(review: Review, item: Item | None) -> dict:
@@ -235,7 +296,9 @@ def _effort(queue: ReviewQueue, reviews: dict, doc: str | None = None) -> dict:
 
 
 class Guard:
-    """Host check, access token, CSRF and origin check, security headers: every request passes here."""
+    """Every request passes here: Host check, access token, CSRF and origin check, the body's size limit
+    (`seedmt.review.schemas.BODY_LIMITS`: Content-Length checked first, a chunked body counted while it streams in,
+    413 before the route sees a byte), security headers."""
 
     def __init__(self, app, settings: ReviewSettings) -> None:
         self.app, self.settings = app, settings
@@ -248,9 +311,29 @@ class Guard:
         request = Request(scope)
         problem, set_cookie = self._check(request)
         if problem:
-            refusal = Response(problem, status_code=403, media_type="text/plain", headers=_SECURITY_HEADERS)
-            await refusal(scope, receive, send)
+            await _plain(problem, 403)(scope, receive, send)
             return
+        limit = body_limit(scope["path"])
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _plain(_too_large(limit), 413, close=True)(scope, receive, send)
+            return
+        body, more = [], True
+        size = 0
+        while more:  # read the body here, up to the limit: the route then gets it whole, or not at all
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _plain(_too_large(limit), 413, close=True)(scope, receive, send)
+                return
+            body.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        replay = [{"type": "http.request", "body": b"".join(body), "more_body": False}]
+
+        async def receive_buffered():
+            return replay.pop() if replay else await receive()
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
@@ -262,24 +345,37 @@ class Guard:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive_buffered, send_with_headers)
 
     def _check(self, request: Request) -> tuple[str | None, bool]:
-        host = request.headers.get("host", "")
+        host = request.headers.get("host", "").lower()
         if host not in self.hosts:
-            return "unexpected Host header (this server answers only to its own address)", False
+            return "unexpected Host header (this server answers only to its own address; see --public-url)", False
         token = self.settings.token
         from_url = request.query_params.get("token", "")
         from_cookie = request.cookies.get(COOKIE, "")
-        if not (hmac.compare_digest(from_url, token) or hmac.compare_digest(from_cookie, token)):
+        if not (hmac.compare_digest(from_url.encode(), token.encode()) or
+                hmac.compare_digest(from_cookie.encode(), token.encode())):
             return "missing or wrong access token: open the URL `seedmt review` printed", False
         if request.method not in ("GET", "HEAD"):
-            if not hmac.compare_digest(request.headers.get("x-csrf-token", ""), self.settings.csrf):
+            if not hmac.compare_digest(request.headers.get("x-csrf-token", "").encode(), self.settings.csrf.encode()):
                 return "missing or wrong CSRF token", False
             origin = request.headers.get("origin") or _origin_of(request.headers.get("referer", ""))
-            if origin != f"http://{host}":
+            if origin.lower() not in self.settings.allowed_origins(host):
                 return "cross-origin request refused", False
         return None, bool(from_url) and from_cookie != token
+
+
+def _too_large(limit: int) -> str:
+    return (f"the request is too large: this route takes at most {limit:,} bytes (see `seedmt review --help` for "
+            "the limits)" if limit else "this route takes no request body")
+
+
+def _plain(text: str, status: int, *, close: bool = False) -> Response:
+    headers = dict(_SECURITY_HEADERS)
+    if close:
+        headers["Connection"] = "close"  # the rest of an over-long body is never read
+    return Response(text, status_code=status, media_type="text/plain", headers=headers)
 
 
 def _origin_of(url: str) -> str:
@@ -315,10 +411,24 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
     async def main() -> None:
         await asyncio.gather(server.serve(), announce())
 
-    asyncio.run(main())
-    app.state.store.close()
-    if app.state.alignment_editor is not None:
-        app.state.alignment_editor.store.close()
+    import signal
+
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again: a stop asked for is a normal stop
+    # (the stores are closed and the command exits 0), as Ctrl+C is.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    try:
+        asyncio.run(main())
+    finally:
+        app.state.store.close()
+        if app.state.alignment_editor is not None:
+            app.state.alignment_editor.store.close()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 async def _sleep(seconds: float) -> None:

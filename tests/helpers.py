@@ -358,6 +358,6 @@ def start_server(dataset: Path, *extra: str) -> tuple[subprocess.Popen, str]:
                                 "--reviewer", "ana", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "HF_HUB_OFFLINE": "1"})
     line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+    match = re.search(r"(http://\S+?)/\?token=(\S+)", line)
     assert match, (line, process.stderr.read() if process.poll() is not None else "")
     return process, match.group(0)

@@ -317,7 +317,7 @@ def test_the_editor_over_http_operations_undo_gold_and_save(editor_client, tmp_p
     assert accepted["version"] == 1 and not accepted["can_redo"]  # a new operation ends what could be redone
 
     gold_text = "".join(f"{list(x.source_indices)}:{list(x.target_indices)}\n" for x in gold_links(case))
-    scored = send(client, base + "/gold", {"text": gold_text}).json()
+    scored = send(client, base + "/gold", {"text": gold_text, "version": 1}).json()
     test_pairs = [(tuple(i for i, _ in x["source"]), tuple(j for j, _ in x["target"])) for x in scored["links"]]
     expected = gold_scores([(test_pairs, parse_alignment(gold_text, "gold"))])
     assert scored["gold"]["f1_strict"] == round(expected.f1_strict, 4)
@@ -372,12 +372,12 @@ def test_the_editor_opens_align_output_and_reference_imports_and_refuses_bad_inp
     from_import = send(client, "/api/align", {"import_doc": "003_8e8481b4ceab6e39", "import_target": "eng_Latn"})
     assert from_import.status_code == 200, from_import.text
     session = f"/api/align/{from_import.json()['id']}"
-    assert send(client, session + "/save", {}).status_code == 200
+    assert send(client, session + "/save", {"version": 0}).status_code == 200
     provenance = tmp_path / "references" / "eng_Latn" / "003_8e8481b4ceab6e39.provenance.json"
     provenance.write_text(json.dumps({"made_by": "a translator"}), encoding="utf-8")
-    refused = send(client, session + "/save", {})
+    refused = send(client, session + "/save", {"version": 0})
     assert refused.status_code == 400 and "not made by an alignment" in refused.json()["error"]
-    assert send(client, session + "/save", {"force": True}).status_code == 200
+    assert send(client, session + "/save", {"force": True, "version": 0}).status_code == 200
 
 
 def test_correcting_only_the_flagged_links(pairs, embedder):

@@ -131,7 +131,7 @@ def test_texts_are_shown_as_text_and_ids_are_looked_up(client):
     assert not re.search(r"<script>(?!</script>)", page)  # no inline script at all
     missing = client.get("/review?doc=../../etc/passwd")
     assert missing.status_code == 404 and "no such document" in missing.text
-    assert post(client, "/api/act", {"segment_id": "../x", "target": "eng_Latn", "action": "accept"}).status_code == 404
+    assert post(client, "/api/act", {"segment_id": "../x", "target": "eng_Latn", "action": "accept", "version": 0}).status_code == 404
 
 
 def test_two_tabs_saving_the_same_segment_get_a_conflict_with_both_versions(client):

@@ -219,3 +219,50 @@ def test_the_alignment_editor_by_keyboard(reviewed_dataset, tmp_path):
     assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewer"] == "ana"
     assert provenance["links"]["accepted"] == 1 and provenance["realignments"] == 1
     assert provenance["operations"] == 5  # merge, split, unlink, accept, re-align (the undone move is not counted)
+
+
+def test_two_tabs_editing_one_segment_never_swap_texts_silently(app):
+    """The losing tab keeps its own text in the editor, saving it again is refused until the reviewer
+    chooses, and "keep mine" saves it deliberately; the refused attempts are in the review log."""
+    import httpx
+    from selenium.webdriver.common.keys import Keys
+
+    browser, url, dataset = app
+    base = url.split("/?")[0]
+    browser.get(url)
+    first_tab = browser.current_window_handle
+    browser.get(base + "/review?order=document")
+    wait_for(browser, "document.body.dataset.ready === '1'")
+    segment = rows(browser)[0][0]
+    browser.switch_to.new_window("tab")
+    second_tab = browser.current_window_handle
+    browser.get(base + "/review?order=document")
+    wait_for(browser, "document.body.dataset.ready === '1'")
+
+    def save_in(tab, text):
+        browser.switch_to.window(tab)
+        press(browser, Keys.ENTER)
+        wait_for(browser, "document.activeElement.classList.contains('editor')")
+        press(browser, (Keys.CONTROL, "a"), text, (Keys.CONTROL, Keys.ENTER))
+
+    def saved_text():
+        with httpx.Client(cookies={"seedmt_review_token": url.split("token=")[1]}) as http:
+            return http.get(f"{base}/api/item", params={"segment_id": segment, "target": "eng_Latn"}).json()
+
+    save_in(first_tab, "Text of the first tab.")
+    browser.switch_to.window(first_tab)
+    wait_for(browser, f"document.querySelector('tr[data-segment=\"{segment}\"]').dataset.status === 'edited'")
+    save_in(second_tab, "Text of the second tab.")
+    wait_for(browser, "document.querySelector('.conflict') !== null")
+    editor = f"document.querySelector('tr[data-segment=\"{segment}\"] .editor')"
+    assert browser.execute_script(f"return {editor}.value") == "Text of the second tab."
+    press(browser, (Keys.CONTROL, Keys.ENTER))  # saving again without choosing: refused again, nothing swapped
+    wait_for(browser, "document.querySelector('.conflict .mine').textContent.includes('second tab')")
+    assert browser.execute_script(f"return {editor}.value") == "Text of the second tab."
+    assert saved_text()["post_edit"] == "Text of the first tab."
+    browser.find_element("css selector", ".conflict button.keep-mine").click()
+    wait_for(browser, "document.querySelector('.conflict') === null")
+    assert saved_text()["post_edit"] == "Text of the second tab." and saved_text()["version"] == 2
+    with httpx.Client(cookies={"seedmt_review_token": url.split("token=")[1]}) as http:
+        rejected = http.get(f"{base}/api/rejected-edits", params={"segment_id": segment, "target": "eng_Latn"})
+    assert [x["text"] for x in rejected.json()["rejected"]] == ["Text of the second tab."] * 2

@@ -39,7 +39,7 @@ function rowFor(segment, target) {
   return rows.find((r) => r.dataset.segment === segment && r.dataset.target === target);
 }
 
-function showReview(row, review) {
+function showReview(row, review, options) {
   if (!row) return;
   row.dataset.version = review.version;
   row.dataset.status = review.status;
@@ -63,10 +63,16 @@ function showReview(row, review) {
     box.hidden = true;
     hterBadge.hidden = true;
   }
-  if (review.status === "edited") row.querySelector(".editor").value = review.post_edit;
+  if (review.status === "edited" && !(options && options.keepEditor)) row.querySelector(".editor").value = review.post_edit;
 }
 
+// The reviewer's latest entry in the review log this page knows of: undo and redo are refused (409) when another
+// tab has acted since, instead of undoing what that tab did.
+let logVersion = Number(document.querySelector('meta[name="log-version"]').content);
+
 function showConflict(row, conflict) {
+  // Another tab saved this segment first. The server kept our text in the review log; here it stays in the
+  // editor, and the reviewer chooses: keep mine (save it over theirs, deliberately) or take theirs.
   const mine = conflict.attempted;
   const theirs = conflict.current;
   let box = row.querySelector(".conflict");
@@ -77,7 +83,8 @@ function showConflict(row, conflict) {
   }
   box.replaceChildren();
   const title = document.createElement("strong");
-  title.textContent = "Conflict: this segment was saved elsewhere first. Nothing was overwritten.";
+  title.textContent = "Conflict: this segment was saved elsewhere first. Nothing was overwritten; your text is " +
+      "kept in the review log.";
   const saved = document.createElement("div");
   saved.className = "theirs";
   saved.textContent = "saved (" + (theirs.reviewer || "?") + ", " + theirs.status + "): " +
@@ -85,16 +92,44 @@ function showConflict(row, conflict) {
   const attempted = document.createElement("div");
   attempted.className = "mine";
   attempted.textContent = "yours (" + mine.action + "): " + (mine.text || mine.reason || "");
-  box.append(title, saved, attempted);
-  showReview(row, theirs);
+  const keep = document.createElement("button");
+  keep.type = "button";
+  keep.className = "keep-mine";
+  keep.textContent = "Keep mine (save over theirs)";
+  const take = document.createElement("button");
+  take.type = "button";
+  take.className = "take-theirs";
+  take.textContent = "Take theirs";
+  box.append(title, saved, attempted, keep, take);
+  // The row shows what is saved; the editor keeps the reviewer's own text until they choose.
+  const editor = row.querySelector(".editor");
+  const ownText = mine.action === "edit" ? mine.text : editor.value;
+  showReview(row, theirs, {keepEditor: true});
+  row.dataset.version = mine.version;  // still stale: saving again without choosing is refused again
+  editor.value = ownText;
+  keep.addEventListener("click", async () => {
+    row.dataset.version = theirs.version;
+    const extra = mine.action === "edit" ? {text: ownText} : mine.action === "reject" ? {reason: mine.reason} : {};
+    if (await act(mine.action, extra, row)) stopEdit(row);
+  });
+  take.addEventListener("click", () => {
+    row.dataset.version = theirs.version;
+    editor.value = theirs.status === "edited" ? theirs.post_edit : row.querySelector(".mt").textContent;
+    box.remove();
+    stopEdit(row);
+    toast("kept the saved version");
+  });
 }
 
-async function act(action, extra) {
-  const row = rows[current];
+async function act(action, extra, targetRow) {
+  const row = targetRow || rows[current];
   if (!row) return false;
+  const version = parseInt(row.dataset.version, 10);
   const body = Object.assign({segment_id: row.dataset.segment, target: row.dataset.target, action: action,
-                              version: Number(row.dataset.version), seconds: spentSeconds()}, extra || {});
+                              version: Number.isInteger(version) ? version : 0, seconds: spentSeconds()},
+                             extra || {});
   const {status, data} = await post("/api/act", body);
+  if (data.log_version !== undefined) logVersion = data.log_version;
   if (status === 409) {
     showConflict(row, data.conflict);
     toast(data.error, true);
@@ -112,7 +147,8 @@ async function act(action, extra) {
 }
 
 async function undoRedo(which) {
-  const {status, data} = await post("/api/" + which);
+  const {status, data} = await post("/api/" + which, {version: logVersion});
+  if (data.log_version !== undefined) logVersion = data.log_version;
   if (status !== 200) { toast(data.error || ("error " + status), true); return; }
   if (!data.review) { toast("nothing to " + which); return; }
   const row = rowFor(data.review.segment_id, data.review.target);
