@@ -50,7 +50,7 @@ from seedmt.align.coarse import coarse_band
 from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest_neighbours, numbers_disagree
 from seedmt.align.dp import Band, search
 from seedmt.align.embed import Embedder
-from seedmt.align.links import ALIGNER, AlignSettings, Link
+from seedmt.align.links import ALIGNER, AlignSettings, Link, link_shapes
 from seedmt.align.overlaps import MAX_RUN, EmbeddedSide
 from seedmt.core.errors import SeedMTError
 
@@ -81,11 +81,26 @@ class DocumentPair:
             self.src.set_background(self.tgt, settings.background_samples, rng)
             self.tgt.set_background(self.src, settings.background_samples, rng)
             neighbours = nearest_neighbours(self.src, self.tgt)
-            self.ratio = length_ratio(self.src, self.tgt, settings.anchor_distance, neighbours)
+            self._nearest = (neighbours[1], neighbours[3])  # each sentence's distance to its nearest counterpart
+            self.ratio = min(max((self.tgt.total_length + 1) / (self.src.total_length + 1), 1 / 5), 5) \
+                if settings.length_ratio == "documents" else \
+                length_ratio(self.src, self.tgt, settings.anchor_distance, neighbours)
         # Each stretch's coarse pass starts from the same random state: re-aligning is reproducible.
         self._coarse_state = rng.bit_generator.state
+        self.shapes = link_shapes(settings.max_link_sentences)
+        self._longest_run = min(MAX_RUN, settings.max_link_sentences - 1)
+        self.skip_source = np.full(self.src.n, settings.skip_cost)
+        self.skip_target = np.full(self.tgt.n, settings.skip_cost)
+        if self.src.n and self.tgt.n and settings.lone_skip_cost is not None:
+            # a sentence no sentence of the other document comes near is cheap to leave out
+            self.skip_source[self._nearest[0] >= settings.lone_distance] = settings.lone_skip_cost
+            self.skip_target[self._nearest[1] >= settings.lone_distance] = settings.lone_skip_cost
         if self.src.n and self.tgt.n:
             self._embed_runs()
+            if settings.length_ratio == "linked":
+                self.ratio = self._linked_length_ratio()
+            if settings.split_skip_cost is not None:
+                self._learn_skip_costs()
 
     def _embed_runs(self) -> None:
         """Embed the runs of 2-3 sentences the programme can use. With `settings.runs == "all"`, every one (as
@@ -94,8 +109,25 @@ class DocumentPair:
         scoring under `doubt` x its median score (a merged pair shows up as one good 1-1 link beside an unlinked
         sentence). Both sides' runs cost 2-3 times a sentence each to embed, and most of a document aligns 1-1."""
         if self.settings.runs == "all":
-            self.src.ensure_all()
-            self.tgt.ensure_all()
+            self.src.ensure_all(self._longest_run)
+            self.tgt.ensure_all(self._longest_run)
+            return
+        if self.settings.runs == "estimated":
+            self.src.estimate(self._longest_run)
+            self.tgt.estimate(self._longest_run)
+            path = search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
+                          link_shapes=self.shapes)
+            wanted_source: dict[int, set] = {}
+            wanted_target: dict[int, set] = {}
+            for i, a, j, b in path:
+                if a and b and a + b > 2:  # the merges the path rests on, and their neighbours one sentence off
+                    for wanted, start, size in ((wanted_source, i, a), (wanted_target, j, b)):
+                        for k, x in ((size, start), (size - 1, start), (size - 1, start + 1), (size + 1, start),
+                                     (size + 1, start - 1)):
+                            if 2 <= k <= MAX_RUN:
+                                wanted.setdefault(k, set()).add(x)
+            self.src.ensure(wanted_source)
+            self.tgt.ensure(wanted_target)
             return
         one_to_one = [self._link(i, a, j, b) for i, a, j, b in
                       search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
@@ -109,7 +141,67 @@ class DocumentPair:
                 doubtful_target.update(link.target_indices)
         for side, doubtful in ((self.src, doubtful_source), (self.tgt, doubtful_target)):
             # every run that takes in a doubtful sentence
-            side.ensure({k: [p - o for p in doubtful for o in range(k)] for k in range(2, MAX_RUN + 1)})
+            side.ensure({k: [p - o for p in doubtful for o in range(k)] for k in range(2, self._longest_run + 1)})
+
+    def _linked_length_ratio(self) -> float:
+        """The languages' length ratio as the text that a first path links says it is: the characters of the
+        linked target sentences over those of the linked source sentences. Unlike the whole documents' ratio, it
+        leaves out what has no counterpart (a missing passage, page furniture); unlike 1-1 nearest neighbours,
+        it counts the sentences a translator split or merged."""
+        path = search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
+                      link_shapes=self.shapes)
+        source = sum(self.src.lengths[a][i] for i, a, j, b in path if a and b)
+        target = sum(self.tgt.lengths[b][j] for i, a, j, b in path if a and b)
+        return min(max((target + 1) / (source + 1), 1 / 5), 5) if source and target else self.ratio
+
+    def _learn_skip_costs(self) -> None:
+        """Where a translator split or merged sentences, a first path leaves the extra pieces unlinked beside the
+        link of their counterpart: a skip is cheap (`skip_cost`) and the joined text only a little closer. A
+        sentence the first path leaves out, but which brings its neighbouring link closer when joined to it
+        (alone, or with the unlinked sentences between them) by more than `split_gain`, is evidence of a split,
+        not of a sentence without counterpart: leaving it out then costs `split_skip_cost`. Furniture lines and
+        the edges of missing passages bring nothing to a neighbouring link and stay cheap to leave out."""
+        settings = self.settings
+        path = search(self.src, self.tgt, self._band(self.src, self.tgt), settings, self.ratio,
+                      link_shapes=self.shapes)
+        for k, (i, a, j, b) in enumerate(path):
+            if not (a and b):
+                continue
+            for step in (-1, 1):  # the unlinked sentences before the link, then after it
+                gap_source, gap_target = [], []
+                n = k + step
+                while 0 <= n < len(path) and not (path[n][1] and path[n][3]):
+                    (gap_source if path[n][1] else gap_target).append(path[n][0] if path[n][1] else path[n][2])
+                    n += step
+                for gap, on_source in ((gap_source, True), (gap_target, False)):
+                    self._mark_splits(i, a, j, b, sorted(gap, reverse=step < 0), on_source, step)
+
+    def _mark_splits(self, i: int, a: int, j: int, b: int, gap: list[int], on_source: bool, step: int) -> None:
+        """Raise the skip cost of the first sentences of `gap` (nearest the link first) whose joining brings the
+        link (i, a, j, b) closer by more than `split_gain`."""
+        settings = self.settings
+        size = a if on_source else b
+        base = float(link_distances(self.src, self.tgt, a, i, b, np.array([j]))[0])
+        for extra in range(1, len(gap) + 1):
+            if size + extra > self._longest_run or (a if not on_source else b) + size + extra > \
+                    settings.max_link_sentences:
+                break
+            expected = gap[:extra]
+            adjacent = (i + a + extra - 1 if step > 0 else i - extra) if on_source else \
+                (j + b + extra - 1 if step > 0 else j - extra)
+            if expected[-1] != adjacent:  # the gap's sentences are not next to the link one after the other
+                break
+            start = (i if step > 0 else i - extra) if on_source else (j if step > 0 else j - extra)
+            side = self.src if on_source else self.tgt
+            if not side.available[size + extra][start]:
+                side.ensure({size + extra: [start]})
+            if on_source:
+                merged = float(link_distances(self.src, self.tgt, a + extra, start, b, np.array([j]))[0])
+            else:
+                merged = float(link_distances(self.src, self.tgt, a, i, b + extra, np.array([start]))[0])
+            if base - merged > settings.split_gain:
+                skips = self.skip_source if on_source else self.skip_target
+                skips[expected] = np.maximum(skips[expected], settings.split_skip_cost)
 
     def _band(self, src: EmbeddedSide, tgt: EmbeddedSide) -> Band:
         if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:
@@ -304,7 +396,8 @@ class DocumentPair:
         src, tgt = self.src.window(i0, i1), self.tgt.window(j0, j1)
         path = search(src, tgt, self._band(src, tgt), self.settings, self.ratio,
                       unlinked_source if unlinked_source.any() else None,
-                      unlinked_target if unlinked_target.any() else None)
+                      unlinked_target if unlinked_target.any() else None, link_shapes=self.shapes,
+                      skip_source=self.skip_source[i0:i1], skip_target=self.skip_target[j0:j1])
         return [self._link(i0 + i, a, j0 + j, b) for i, a, j, b in path]
 
     def rescored(self, link: Link) -> Link:

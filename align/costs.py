@@ -78,3 +78,29 @@ def length_ratio(src: EmbeddedSide, tgt: EmbeddedSide, anchor_distance: float, n
         return float(np.median([(tgt.lengths[1][j] + 10) / (src.lengths[1][i] + 10) for i, j in anchors]))
     ratio = (tgt.total_length + 1) / (src.total_length + 1)
     return min(max(ratio, 1 / MAX_LENGTH_RATIO), MAX_LENGTH_RATIO)
+
+
+def similarity_scores(src: EmbeddedSide, tgt: EmbeddedSide, a: int, i: int, b: int, js: np.ndarray,
+                      ratio: float) -> np.ndarray:
+    """Bertalign's score of linking source run (i, a) with target runs (j, b), j in `js` (Liu & Zhu 2022): the
+    cosine of the two runs less the mean cosine of each run with the sentences just before and after its
+    counterpart (a margin: a run close to everything around it proves little), times log2(1 + shorter / longer)
+    of the two lengths in characters, the target's scaled by the languages' `ratio` (1 when they match: a link
+    whose sides differ in length is worth less, whatever their cosine)."""
+    source = src.runs[a][i]
+    targets = tgt.runs[b][js]
+    cosine = targets @ source
+    m, n = tgt.n, src.n
+    before, after = js - 1, js + b
+    left = np.where(before >= 0, tgt.runs[1][np.clip(before, 0, m - 1)] @ source, 0.0)
+    right = np.where(after < m, tgt.runs[1][np.clip(after, 0, m - 1)] @ source, 0.0)
+    target_neighbours = (left + right) / 2
+    up = src.runs[1][i - 1] @ targets.T if i - 1 >= 0 else np.zeros(len(js))
+    down = src.runs[1][i + a] @ targets.T if i + a < n else np.zeros(len(js))
+    source_neighbours = (up + down) / 2
+    score = cosine - (target_neighbours + source_neighbours) / 2
+    source_length = src.lengths[a][i] * ratio
+    target_length = tgt.lengths[b][js]
+    penalty = np.log2(1 + np.minimum(source_length, target_length) / np.maximum(np.maximum(source_length,
+                                                                                          target_length), 1e-9))
+    return score * penalty

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from seedmt.align.costs import length_mismatch, link_distances
+from seedmt.align.costs import length_mismatch, link_distances, similarity_scores
 from seedmt.align.links import LINK_SHAPES, SKIPS, AlignSettings
 from seedmt.align.overlaps import EmbeddedSide
 
@@ -24,12 +24,18 @@ class Band:
 def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSettings,
            length_ratio: float, unlinked_source: np.ndarray | None = None,
            unlinked_target: np.ndarray | None = None,
-           link_shapes: tuple[tuple[int, int], ...] = LINK_SHAPES) -> list[tuple[int, int, int, int]]:
+           link_shapes: tuple[tuple[int, int], ...] = LINK_SHAPES, skip_source: np.ndarray | None = None,
+           skip_target: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
     """Least-cost monotonic path through the band; returns links as (i, a, j, b), in order.
 
     `unlinked_source` / `unlinked_target` (booleans, one per sentence) mark sentences a person fixed as having
-    no counterpart: no link may take them in. Runs of sentences not embedded (`available`) are not used."""
+    no counterpart: no link may take them in. Runs of sentences not embedded (`available`) are not used.
+    `skip_source` / `skip_target`: what leaving each sentence out costs (default: `settings.skip_cost`)."""
     n, m = src.n, tgt.n
+    if skip_source is None:
+        skip_source = np.full(n, settings.skip_cost)
+    if skip_target is None:
+        skip_target = np.full(m, settings.skip_cost)
     # Prefix counts of the fixed sentences: a run [x, x + k) holds one when the counts differ.
     fixed_source = np.concatenate([[0], np.cumsum(unlinked_source)]) if unlinked_source is not None else None
     fixed_target = np.concatenate([[0], np.cumsum(unlinked_target)]) if unlinked_target is not None else None
@@ -69,13 +75,27 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
             starts = js[valid] - b
             previous = cost[i - a][starts - prev_lo]
             if b == 0:
-                candidate = previous + settings.skip_cost
+                candidate = previous + skip_source[i - 1]
+            elif settings.scoring == "similarity":
+                candidate = previous - similarity_scores(src, tgt, a, i - a, b, starts, length_ratio) + \
+                    (a + b - 2) * settings.similarity_shape_penalty
+                if settings.paragraph_penalty:
+                    candidate = candidate + settings.similarity_paragraph_penalty * (
+                        src.crossings[a][i - a] + tgt.crossings[b][starts])
+                if settings.unrelated_weight:
+                    distance = link_distances(src, tgt, a, i - a, b, starts)
+                    candidate = candidate + settings.unrelated_weight * np.maximum(
+                        distance - settings.unrelated_distance, 0.0) * (a + b) / 2
             else:
                 extra = (a + b - 2) * settings.shape_penalty
                 if settings.paragraph_penalty:
                     # translators rarely merge across paragraphs; page furniture stands in lines of its own
                     extra = extra + settings.paragraph_penalty * (src.crossings[a][i - a] + tgt.crossings[b][starts])
                 distance = link_distances(src, tgt, a, i - a, b, starts)
+                if settings.unrelated_weight:
+                    # a pair about as far apart as unrelated sentences costs more than leaving both out
+                    distance = distance + settings.unrelated_weight * np.maximum(
+                        distance - settings.unrelated_distance, 0.0)
                 mismatch = (length_mismatch(src, tgt, length_ratio, a, i - a, b, starts)
                             if settings.length_weight else 0.0)
                 candidate = previous + (distance + settings.length_weight * mismatch) * (a + b) / 2 + extra
@@ -86,7 +106,7 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
         # 0-1 moves stay in the row: row[j] = min(row[j], row[j-1] + skip), one pass left to right
         skip_index = len(shapes) - 1
         for k in range(1, len(js)):
-            candidate = row[k - 1] + settings.skip_cost
+            candidate = row[k - 1] + skip_target[js[k] - 1]
             if candidate < row[k]:
                 row[k] = candidate
                 back[k] = skip_index

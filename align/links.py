@@ -4,18 +4,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Link shapes the programme may use (source sentences, target sentences), and the two ways to leave one out.
-LINK_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+# The two ways to leave a sentence out.
 SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
+
+
+def link_shapes(max_sentences: int) -> tuple[tuple[int, int], ...]:
+    """Link shapes (source sentences, target sentences) of at most `max_sentences` sentences in all, one at least
+    on each side: 4 gives 1-1, 1-2, 2-1, 2-2, 1-3, 3-1; 5 adds 1-4, 4-1, 2-3, 3-2."""
+    return tuple(sorted(((a, total - a) for total in range(2, max_sentences + 1) for a in range(1, total)),
+                        key=lambda shape: (sum(shape), max(shape), shape[0])))
+
+
+LINK_SHAPES = link_shapes(4)
 
 
 @dataclass(frozen=True)
 class AlignSettings:
     skip_cost: float = 0.5  # per unlinked sentence, in distance units (a random pair has distance 1)
+    lone_skip_cost: float | None = None  # leaving out a sentence with no counterpart nearer than ...
+    lone_distance: float = 0.9  # ... this distance costs lone_skip_cost (None: skip_cost as for every sentence)
+    split_skip_cost: float | None = None  # leaving out a sentence that looks like a piece of a split costs this
+    split_gain: float = 0.02  # ... when joining it to its neighbouring link makes the link closer by more than this
+    unrelated_distance: float = 0.85  # links farther apart than this look like unrelated text ...
+    unrelated_weight: float = 0.0  # ... and cost this much more per unit of distance beyond it
     shape_penalty: float = 0.1  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
     paragraph_penalty: float = 0.6  # extra cost per paragraph break inside a link (when paragraphs are known)
     unknown_break_share: float = 1 / 12  # where a side's paragraphs are unknown, each sentence boundary inside a
     # link costs this share of a paragraph break: merges there are not guarded by paragraphs, so cost more
+    scoring: str = "margin"  # link costs: "margin" (margin-normalised distance, length and shape terms) or
+    # "similarity" (Bertalign's margin similarity times a length penalty, maximised; skip_cost is then its skip)
+    similarity_shape_penalty: float = 0.0  # with scoring="similarity": per sentence beyond 1-1
+    similarity_paragraph_penalty: float = 0.3  # with scoring="similarity": per paragraph break inside a link
+    length_ratio: str = "anchors"  # the languages' length ratio: measured on confident 1-1 pairs, or "documents"
     length_weight: float = 0.2  # cost per unit of |log length ratio| off the languages' ratio (Gale-Church)
     review_threshold: float = 0.1  # links scoring under this (barely closer than random text) need review
     relative_review: float = 0.5  # ... and links scoring under this x the alignment's median link score
@@ -31,9 +51,29 @@ class AlignSettings:
     full_search_cells: int = 300_000  # (n+1) x (m+1) up to this: no coarse pass
     coarse_blocks: int = 400  # blocks per side in the coarse pass
     band: int = 10  # sentences kept on either side of the coarse path
-    runs: str = "doubtful"  # runs of 2-3 sentences embedded: "doubtful" (where a 1-1 pass leaves doubt) or "all"
+    max_link_sentences: int = 4  # the largest link, source and target sentences together (see `link_shapes`)
+    runs: str = "doubtful"  # runs of sentences embedded: "doubtful" (where a 1-1 pass leaves doubt), "all", or
+    # "estimated" (every run estimated from its sentences' vectors; the encoder embeds the runs the path uses)
     doubt: float = 0.5  # a first-pass link under this x its median score is in doubt
     seed: int = 0
+
+
+# Named settings for `seedmt align --scoring`. "margin" (the default) suits documents with page furniture and
+# passages missing on one side; "similarity" suits complete translations whose translators split and merged
+# sentences freely (books, literary chapters): Bertalign's scoring, links of up to 5 sentences, run vectors
+# estimated from their sentences, cheap skips, and a penalty for links as far apart as unrelated text.
+SCORINGS: dict[str, dict] = {
+    "margin": {},
+    "similarity": {"scoring": "similarity", "skip_cost": 0.1, "max_link_sentences": 5, "runs": "estimated",
+                   "length_ratio": "linked", "unrelated_weight": 3.0},
+}
+
+
+def settings_for(scoring: str = "margin", **overrides) -> AlignSettings:
+    """The AlignSettings of a named scoring (`SCORINGS`), with any field overridden."""
+    if scoring not in SCORINGS:
+        raise ValueError(f"unknown scoring '{scoring}' (one of {', '.join(SCORINGS)})")
+    return AlignSettings(**{**SCORINGS[scoring], **overrides})
 
 
 # Where a link comes from. A person's links (accepted as the aligner made them, or made by hand) are anchors: a

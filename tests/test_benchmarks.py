@@ -69,6 +69,16 @@ def test_align_speed(tmp_path):
     assert result["inside"]["f1"] > 0.9 and result["inside"]["distinct_texts_embedded"] >= 36
 
 
+def test_align_gold(tmp_path):
+    """The gold-corpus benchmark on a small corpus of its own in the Vecalign layout (a seed and its references,
+    with two 2-1 links and one sentence without counterpart), through `seedmt align` in fresh processes."""
+    report = run_benchmark("align_gold.py", "--out", str(tmp_path / "gold.json"))
+    (corpus,) = report["corpora"]
+    assert corpus["gold_skips"] == 1 and corpus["shape_confusion"]["2-1"] and len(corpus["documents"]) == 1
+    assert corpus["f1_strict"] >= 0.9 and corpus["f1_lax"] >= corpus["f1_strict"] and corpus["seconds"] > 0
+    assert sum(corpus["shape_confusion"]["1-1"].values()) >= 10
+
+
 def test_langid_eval(tmp_path):
     report = run_benchmark("langid_eval.py", "--out", str(tmp_path / "langid.json"))
     assert len(report["locales"]) == 3

@@ -120,6 +120,7 @@ def test_a_real_server_stays_small_while_clients_stream_a_gigabyte_at_every_rout
     # each stream is stopped (413, or the connection closed on it) long before a gigabyte went in
     for path, (status, sent) in answers.items():
         assert status in (413, None) and sent < 64 * 2 ** 20, (path, status, sent)
+    print(f"server peak RSS {peak:.0f} MiB while streaming")
     assert peak < 300, f"server peak RSS {peak:.0f} MiB"
     from seedmt.dataset.reviews import store_path
 
