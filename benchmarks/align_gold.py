@@ -18,7 +18,6 @@ gold skips, and seconds. Written to `benchmarks/results/align-gold.json` (or `--
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
