@@ -81,7 +81,6 @@ class DocumentPair:
             self.src.set_background(self.tgt, settings.background_samples, rng)
             self.tgt.set_background(self.src, settings.background_samples, rng)
             neighbours = nearest_neighbours(self.src, self.tgt)
-            self._nearest = (neighbours[1], neighbours[3])  # each sentence's distance to its nearest counterpart
             self.ratio = min(max((self.tgt.total_length + 1) / (self.src.total_length + 1), 1 / 5), 5) \
                 if settings.length_ratio == "documents" else \
                 length_ratio(self.src, self.tgt, settings.anchor_distance, neighbours)
@@ -91,16 +90,10 @@ class DocumentPair:
         self._longest_run = min(MAX_RUN, settings.max_link_sentences - 1)
         self.skip_source = np.full(self.src.n, settings.skip_cost)
         self.skip_target = np.full(self.tgt.n, settings.skip_cost)
-        if self.src.n and self.tgt.n and settings.lone_skip_cost is not None:
-            # a sentence no sentence of the other document comes near is cheap to leave out
-            self.skip_source[self._nearest[0] >= settings.lone_distance] = settings.lone_skip_cost
-            self.skip_target[self._nearest[1] >= settings.lone_distance] = settings.lone_skip_cost
         if self.src.n and self.tgt.n:
             self._embed_runs()
             if settings.length_ratio == "linked":
                 self.ratio = self._linked_length_ratio()
-            if settings.split_skip_cost is not None:
-                self._learn_skip_costs()
 
     def _embed_runs(self) -> None:
         """Embed the runs of 2-3 sentences the programme can use. With `settings.runs == "all"`, every one (as
@@ -153,55 +146,6 @@ class DocumentPair:
         source = sum(self.src.lengths[a][i] for i, a, j, b in path if a and b)
         target = sum(self.tgt.lengths[b][j] for i, a, j, b in path if a and b)
         return min(max((target + 1) / (source + 1), 1 / 5), 5) if source and target else self.ratio
-
-    def _learn_skip_costs(self) -> None:
-        """Where a translator split or merged sentences, a first path leaves the extra pieces unlinked beside the
-        link of their counterpart: a skip is cheap (`skip_cost`) and the joined text only a little closer. A
-        sentence the first path leaves out, but which brings its neighbouring link closer when joined to it
-        (alone, or with the unlinked sentences between them) by more than `split_gain`, is evidence of a split,
-        not of a sentence without counterpart: leaving it out then costs `split_skip_cost`. Furniture lines and
-        the edges of missing passages bring nothing to a neighbouring link and stay cheap to leave out."""
-        settings = self.settings
-        path = search(self.src, self.tgt, self._band(self.src, self.tgt), settings, self.ratio,
-                      link_shapes=self.shapes)
-        for k, (i, a, j, b) in enumerate(path):
-            if not (a and b):
-                continue
-            for step in (-1, 1):  # the unlinked sentences before the link, then after it
-                gap_source, gap_target = [], []
-                n = k + step
-                while 0 <= n < len(path) and not (path[n][1] and path[n][3]):
-                    (gap_source if path[n][1] else gap_target).append(path[n][0] if path[n][1] else path[n][2])
-                    n += step
-                for gap, on_source in ((gap_source, True), (gap_target, False)):
-                    self._mark_splits(i, a, j, b, sorted(gap, reverse=step < 0), on_source, step)
-
-    def _mark_splits(self, i: int, a: int, j: int, b: int, gap: list[int], on_source: bool, step: int) -> None:
-        """Raise the skip cost of the first sentences of `gap` (nearest the link first) whose joining brings the
-        link (i, a, j, b) closer by more than `split_gain`."""
-        settings = self.settings
-        size = a if on_source else b
-        base = float(link_distances(self.src, self.tgt, a, i, b, np.array([j]))[0])
-        for extra in range(1, len(gap) + 1):
-            if size + extra > self._longest_run or (a if not on_source else b) + size + extra > \
-                    settings.max_link_sentences:
-                break
-            expected = gap[:extra]
-            adjacent = (i + a + extra - 1 if step > 0 else i - extra) if on_source else \
-                (j + b + extra - 1 if step > 0 else j - extra)
-            if expected[-1] != adjacent:  # the gap's sentences are not next to the link one after the other
-                break
-            start = (i if step > 0 else i - extra) if on_source else (j if step > 0 else j - extra)
-            side = self.src if on_source else self.tgt
-            if not side.available[size + extra][start]:
-                side.ensure({size + extra: [start]})
-            if on_source:
-                merged = float(link_distances(self.src, self.tgt, a + extra, start, b, np.array([j]))[0])
-            else:
-                merged = float(link_distances(self.src, self.tgt, a, i, b + extra, np.array([start]))[0])
-            if base - merged > settings.split_gain:
-                skips = self.skip_source if on_source else self.skip_target
-                skips[expected] = np.maximum(skips[expected], settings.split_skip_cost)
 
     def _band(self, src: EmbeddedSide, tgt: EmbeddedSide) -> Band:
         if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:

@@ -21,10 +21,6 @@ LINK_SHAPES = link_shapes(4)
 @dataclass(frozen=True)
 class AlignSettings:
     skip_cost: float = 0.5  # per unlinked sentence, in distance units (a random pair has distance 1)
-    lone_skip_cost: float | None = None  # leaving out a sentence with no counterpart nearer than ...
-    lone_distance: float = 0.9  # ... this distance costs lone_skip_cost (None: skip_cost as for every sentence)
-    split_skip_cost: float | None = None  # leaving out a sentence that looks like a piece of a split costs this
-    split_gain: float = 0.02  # ... when joining it to its neighbouring link makes the link closer by more than this
     unrelated_distance: float = 0.85  # links farther apart than this look like unrelated text ...
     unrelated_weight: float = 0.0  # ... and cost this much more per unit of distance beyond it
     shape_penalty: float = 0.1  # extra cost per sentence beyond 1-1, so that ties prefer 1-1 links
