@@ -2,6 +2,7 @@
 own usage (the oracle the backends must equal), and alignment cases with a known gold alignment."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -361,3 +362,26 @@ def start_server(dataset: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     match = re.search(r"(http://\S+?)/\?token=(\S+)", line)
     assert match, (line, process.stderr.read() if process.poll() is not None else "")
     return process, match.group(0)
+
+
+@contextlib.contextmanager
+def review_client(reviewed_dataset: Path, tmp_path: Path, **settings):
+    """An in-process client of the review app over a fresh copy of the dataset (references in
+    tmp_path/references, reviewer "ana"), the token cookie already set; the stores are closed afterwards."""
+    from starlette.testclient import TestClient
+
+    from seedmt.review.app import ReviewSettings, create_app
+
+    raise_errors = settings.pop("raise_server_exceptions", True)
+    config = ReviewSettings(fresh_copy(reviewed_dataset, tmp_path), references_dir=tmp_path / "references",
+                            reviewer="ana", port=8765, **settings)
+    app = create_app(config)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=raise_errors) as client:
+            client.settings = config
+            client.get(f"/?token={config.token}")
+            yield client
+    finally:
+        app.state.store.close()
+        if app.state.alignment_editor is not None:
+            app.state.alignment_editor.store.close()

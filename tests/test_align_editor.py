@@ -260,21 +260,10 @@ def test_align_anchors_and_align_score_from_the_command_line(tmp_path, capsys):
 
 @pytest.fixture
 def editor_client(reviewed_dataset, tmp_path):
-    from starlette.testclient import TestClient
+    from tests.helpers import review_client
 
-    from seedmt.review.app import ReviewSettings, create_app
-    from tests.helpers import fresh_copy
-
-    settings = ReviewSettings(fresh_copy(reviewed_dataset, tmp_path), references_dir=tmp_path / "references",
-                              reviewer="ana", port=8765)
-    app = create_app(settings)
-    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
-        client.settings = settings
-        client.get(f"/?token={settings.token}")
+    with review_client(reviewed_dataset, tmp_path) as client:
         yield client
-    app.state.store.close()
-    if app.state.alignment_editor is not None:
-        app.state.alignment_editor.store.close()
 
 
 def send(client, path, body):

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pytest
 
-from tests.helpers import SEEDS_DIR, fresh_copy, start_server
+from tests.helpers import SEEDS_DIR, fresh_copy, review_client, start_server
 
 SEED = "003_8e8481b4ceab6e39"
 
@@ -32,20 +32,9 @@ class HashingEmbedder:
 
 @pytest.fixture
 def app_client(reviewed_dataset, tmp_path):
-    from starlette.testclient import TestClient
-
-    from seedmt.review.app import ReviewSettings, create_app
-
-    settings = ReviewSettings(fresh_copy(reviewed_dataset, tmp_path), references_dir=tmp_path / "references",
-                              reviewer="ana", port=8765, embedder=HashingEmbedder())
-    app = create_app(settings)
-    with TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False) as client:
-        client.settings = settings
-        client.get(f"/?token={settings.token}")
+    with review_client(reviewed_dataset, tmp_path, embedder=HashingEmbedder(),
+                       raise_server_exceptions=False) as client:
         yield client
-    app.state.store.close()
-    if app.state.alignment_editor is not None:
-        app.state.alignment_editor.store.close()
 
 
 def post(client, path, body, **kwargs):
