@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from seedmt.core.errors import OutputError
+from seedmt.core.store import StoreError, StoreKind, close_checkpointed, open_store
 
-log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
 INPUTS, SEGMENTS = "translations", "segments"
 TABLES = (INPUTS, SEGMENTS)
 DEFAULT_CACHE_NAME = "seedmt-cache.sqlite"  # beside the dataset folder
@@ -43,6 +40,26 @@ def system_key(backend_info: dict, decoding: dict) -> str:
     return hashlib.sha256(json.dumps([identity, decoding], sort_keys=True).encode()).hexdigest()
 
 
+def _release_1(connection: sqlite3.Connection) -> None:
+    """The tables of seedmt 0.1 (which kept the version in a `meta` table)."""
+    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for table in TABLES:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
+                           " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
+    connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+    connection.execute("CREATE TABLE IF NOT EXISTS metric_scores (key TEXT PRIMARY KEY, score REAL NOT NULL)")
+
+
+SEGMENT_CACHE = StoreKind(
+    "segment cache",
+    migrations=(_release_1, ("DROP TABLE meta",)),  # 2: the version in PRAGMA user_version
+    disposable=True,  # every row can be computed again
+    synchronous="NORMAL",  # a crash keeps every committed batch; a power cut may cost the last ones
+    timeout=60.0,
+    legacy_tables=frozenset(TABLES + ("embeddings", "metric_scores")),
+)
+
+
 def _row_key(system: str, src: str, tgt: str, text: str) -> str:
     return hashlib.sha256(json.dumps([system, src, tgt, text]).encode("utf-8")).hexdigest()
 
@@ -50,48 +67,12 @@ def _row_key(system: str, src: str, tgt: str, text: str) -> str:
 class SegmentCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.moved_aside: Path | None = None
-        existed = self.path.exists()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._connection = self._open()
-        except (OSError, sqlite3.OperationalError) as err:
-            if not existed:  # leave no empty cache file behind on a full or read-only disk
-                for suffix in ("", "-wal", "-shm"):
-                    try:
-                        Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                    except OSError:
-                        pass
-            problem = err.strerror if isinstance(err, OSError) and err.strerror else err
-            raise OutputError(f"cannot open the segment cache {self.path}: {problem}") from None
-        except sqlite3.DatabaseError as err:
-            self.moved_aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            log.warning("segment cache %s is unreadable (%s); moved to %s and rebuilt", self.path, err,
-                        self.moved_aside)
-            self.path.replace(self.moved_aside)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self._connection = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            status = connection.execute("PRAGMA quick_check").fetchone()[0]
-            if status != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
-            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            for table in TABLES:
-                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, system TEXT NOT NULL,"
-                                   " src TEXT NOT NULL, tgt TEXT NOT NULL, translation TEXT NOT NULL)")
-            connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-            connection.execute("CREATE TABLE IF NOT EXISTS metric_scores (key TEXT PRIMARY KEY, score REAL NOT NULL)")
-            connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        except sqlite3.DatabaseError:
-            connection.close()
-            raise
-        return connection
+            opened = open_store(self.path, SEGMENT_CACHE)
+        except StoreError as err:
+            raise OutputError(str(err)) from None
+        self._connection = opened.connection
+        self.moved_aside: Path | None = opened.moved_aside
 
     def _select(self, table: str, column: str, keys: dict[str, str]) -> dict[str, object]:
         """`column` of the rows whose key is in `keys` (row key -> text), by text; in chunks that stay under
@@ -145,4 +126,4 @@ class SegmentCache:
         return self._connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     def close(self) -> None:
-        self._connection.close()
+        close_checkpointed(self._connection)

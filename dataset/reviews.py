@@ -16,19 +16,16 @@ Post-editing effort is HTER: TER of the machine translation against its post-edi
 Japanese tokenized as sacrebleu's `asian_support` does), as a percentage like every TER sacrebleu reports."""
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
-from seedmt.core.sqlite import close_checkpointed
+from seedmt.core.store import Store, StoreError, StoreKind
 
 STORE_SUFFIX = ".review.sqlite"
-SCHEMA_VERSION = 1
 UNREVIEWED, ACCEPTED, EDITED, REJECTED = "unreviewed", "accepted", "edited", "rejected"
 STATUSES = (UNREVIEWED, ACCEPTED, EDITED, REJECTED)
 # What a reviewer can do to one segment's translation, and the status it leads to.
@@ -37,7 +34,7 @@ ACTION_STATUS = {"accept": ACCEPTED, "edit": EDITED, "reject": REJECTED, "reset"
 CONFLICT = "rejected-concurrent"
 
 
-class ReviewStoreError(SeedMTError):
+class ReviewStoreError(StoreError):
     """The review store cannot be opened or read (corrupt, from a newer seedmt, not a review store)."""
 
 
@@ -96,72 +93,43 @@ def _ter(asian_support: bool):
     return TER(asian_support=asian_support)
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS state (
+_RELEASE_1 = (  # seedmt 0.1: the version in a `meta` table
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS state (
     segment_id TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, machine_translation TEXT NOT NULL,
     post_edit TEXT, reason TEXT, reviewer TEXT, updated_at TEXT, version INTEGER NOT NULL,
-    seconds REAL NOT NULL DEFAULT 0, PRIMARY KEY (segment_id, target));
-CREATE TABLE IF NOT EXISTS actions (
+    seconds REAL NOT NULL DEFAULT 0, PRIMARY KEY (segment_id, target))""",
+    """CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, reviewer TEXT NOT NULL, segment_id TEXT NOT NULL,
     target TEXT NOT NULL, action TEXT NOT NULL, status_before TEXT NOT NULL, status_after TEXT NOT NULL,
     text_before TEXT, text_after TEXT, reason_before TEXT, reason_after TEXT, seconds REAL NOT NULL DEFAULT 0,
-    undoes INTEGER REFERENCES actions(id), undone INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS actions_by_reviewer ON actions (reviewer, id);
-"""
+    undoes INTEGER REFERENCES actions(id), undone INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS actions_by_reviewer ON actions (reviewer, id)",
+)
+REVIEW_STORE = StoreKind(
+    "review store",
+    migrations=(
+        _RELEASE_1,
+        # 2: the version in PRAGMA user_version; a segment's log (conflicts, history) found by index
+        ("DROP TABLE meta", "CREATE INDEX IF NOT EXISTS actions_by_segment ON actions (segment_id, target, id)"),
+    ),
+    synchronous="FULL",  # an acknowledged action is on disk
+    legacy_tables=frozenset({"state", "actions"}),
+)
 
 
-class ReviewStore:
+class ReviewStore(Store):
     """The SQLite review store of one dataset. Thread-safe for the web app: one connection, one lock."""
 
+    kind = REVIEW_STORE
+
     def __init__(self, path: Path, *, create: bool = True) -> None:
-        import threading
-
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        if not self.path.exists() and not create:
-            raise ReviewStoreError(f"{self.path}: no review store (nothing has been reviewed yet)")
+        if not Path(path).exists() and not create:
+            raise ReviewStoreError(f"{path}: no review store (nothing has been reviewed yet)")
         try:
-            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=FULL")  # an acknowledged action is on disk
-            status = self._connection.execute("PRAGMA quick_check").fetchone()[0]
-            if status != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
-            self._check_schema()
-        except sqlite3.DatabaseError as err:
-            raise ReviewStoreError(f"{self.path}: not a readable review store ({err}); move it aside to start "
-                                   "afresh") from None
-        except OSError as err:
-            raise ReviewStoreError(f"{self.path}: {err.strerror or err}") from None
-
-    def _check_schema(self) -> None:
-        tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and "meta" not in tables:
-            raise ReviewStoreError(f"{self.path}: an SQLite file, but not a seedmt review store")
-        self._connection.executescript(_SCHEMA)
-        self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        version = int(self._connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise ReviewStoreError(f"{self.path}: written by a newer seedmt (review store schema {version}; this "
-                                   f"one reads {SCHEMA_VERSION}); upgrade seedmt")
-
-    def close(self) -> None:
-        """Fold the write-ahead log into the database and close: a clean stop leaves one file."""
-        with self._lock:
-            close_checkpointed(self._connection)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._connection.execute("BEGIN IMMEDIATE")
-                yield self._connection
-                self._connection.execute("COMMIT")
-            except BaseException:
-                if self._connection.in_transaction:
-                    self._connection.execute("ROLLBACK")
-                raise
+            super().__init__(path)
+        except StoreError as err:
+            raise ReviewStoreError(str(err)) from None
 
     # --- reading ---------------------------------------------------------------------------------------
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,35 +29,41 @@ from seedmt.align.links import ORIGINS, AlignSettings, Link
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
 from seedmt.core.files import write_text_atomically
-from seedmt.core.sqlite import close_checkpointed
+from seedmt.core.store import Store, StoreError, StoreKind
 from seedmt.core.languages import sentence_joiner, text_direction
 from seedmt.eval.reference_import import IMPORT_MADE_BY, reference_lines
 from seedmt.eval.references import REFERENCE_SUFFIX
 from seedmt.text.prepare import prepare_text
 
 STORE_SUFFIX = ".alignments.sqlite"
-SCHEMA_VERSION = 1
 EDITOR_MADE_BY = "seedmt alignment editor"
 KEPT_PAIRS = 8
 # Operations of the editor: name -> function(links, k, **arguments) -> links
 OPERATIONS = {"accept": accept, "merge": merge, "split": split, "move": move, "unlink": unlink}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS sessions (
+ALIGNMENT_STORE = StoreKind(
+    "alignment store",
+    migrations=(
+        (  # seedmt 0.1: the version in a `meta` table
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+            """CREATE TABLE IF NOT EXISTS sessions (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT,
     doc_id TEXT NOT NULL, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
     source_name TEXT NOT NULL, target_name TEXT NOT NULL, target_sha256 TEXT NOT NULL, source_sha256 TEXT NOT NULL,
     segment_ids TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, raw TEXT NOT NULL,
     source_starts TEXT NOT NULL, target_starts TEXT NOT NULL,
-    gold TEXT, current INTEGER NOT NULL, top INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS states (
+    gold TEXT, current INTEGER NOT NULL, top INTEGER NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS states (
     session_id INTEGER NOT NULL, version INTEGER NOT NULL, links TEXT NOT NULL, operation TEXT NOT NULL,
-    reviewer TEXT, at TEXT NOT NULL, PRIMARY KEY (session_id, version));
-"""
+    reviewer TEXT, at TEXT NOT NULL, PRIMARY KEY (session_id, version))""",
+        ),
+        ("DROP TABLE meta",),  # 2: the version in PRAGMA user_version
+    ),
+    synchronous="FULL",  # an acknowledged operation is on disk
+    legacy_tables=frozenset({"sessions", "states"}),
+)
 
-
-class AlignmentStoreError(SeedMTError):
+class AlignmentStoreError(StoreError):
     """The alignment store cannot be opened, or a session or operation does not exist."""
 
 
@@ -132,38 +135,16 @@ class Session:
                 "counts": self.counts(), "gold": self.gold_figures()}
 
 
-class AlignmentStore:
+class AlignmentStore(Store):
     """SQLite store of alignment sessions. Thread-safe for the web app: one connection, one lock."""
 
+    kind = ALIGNMENT_STORE
+
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
         try:
-            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=FULL")  # an acknowledged operation is on disk
-            self._connection.executescript(_SCHEMA)
-            self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = int(self._connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
-        except (sqlite3.Error, ValueError, TypeError) as err:
-            raise AlignmentStoreError(f"{self.path}: not a usable alignment store ({err})") from None
-        if version > SCHEMA_VERSION:
-            raise AlignmentStoreError(f"{self.path} was written by a newer seedmt (store version {version})")
-
-    def close(self) -> None:
-        with self._lock:
-            close_checkpointed(self._connection)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-                self._connection.execute("COMMIT")
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
+            super().__init__(path)
+        except StoreError as err:
+            raise AlignmentStoreError(str(err)) from None
 
     def create(self, *, name: str, doc_id: str, source_lang: str, target_lang: str, source_name: str,
                target_name: str, source_sha256: str, target_sha256: str, segment_ids: list[str], source: list[str],

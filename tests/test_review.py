@@ -52,24 +52,6 @@ def test_a_stale_version_is_a_conflict_and_nothing_is_overwritten(tmp_path):
     assert store.review("d:0000", "eng_Latn") == first
 
 
-def test_bad_stores_are_refused_with_one_clear_error(tmp_path):
-    corrupt = tmp_path / "corrupt.review.sqlite"
-    corrupt.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(ReviewStoreError, match="not a readable review store"):
-        ReviewStore(corrupt)
-    other = tmp_path / "other.sqlite"
-    with sqlite3.connect(other) as connection:
-        connection.execute("CREATE TABLE t (x)")
-    with pytest.raises(ReviewStoreError, match="not a seedmt review store"):
-        ReviewStore(other)
-    newer = tmp_path / "newer.review.sqlite"
-    ReviewStore(newer).close()
-    with sqlite3.connect(newer) as connection:
-        connection.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    with pytest.raises(ReviewStoreError, match="newer seedmt"):
-        ReviewStore(newer)
-
-
 def test_hter_is_sacrebleu_ter_of_the_machine_translation_against_the_post_edit():
     from sacrebleu.metrics import TER
 
