@@ -50,15 +50,31 @@ def make_staging_folder(target: Path) -> Path:
     return staging
 
 
+def _retired_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
 def replace_folder(staging: Path, target: Path) -> None:
-    """Swap a fully written `staging` folder in for `target` (renames on the same filesystem)."""
+    """Swap a fully written `staging` folder in for `target` (renames on the same filesystem). A process killed
+    between the two renames leaves the old folder as `.<name>.previous`, which `recover_folder` puts back."""
     if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+        retired = _retired_name(target)
+        if retired.exists():
+            shutil.rmtree(retired)
         os.replace(target, retired)
         os.replace(staging, target)
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, target)
+
+
+def recover_folder(target: Path) -> bool:
+    """Put back the folder a `replace_folder` stopped half-way had moved aside; whether it did."""
+    target, retired = Path(target), _retired_name(Path(target))
+    if target.exists() or not retired.is_dir():
+        return False
+    os.replace(retired, target)
+    return True
 
 
 @contextmanager

@@ -156,3 +156,65 @@ def test_ct2_dir_is_cached_and_recorded_as_the_weights_it_holds(tiny_model, tmp_
     second_map = run("map-2", "--ct2-dir", str(other_ct2), "--trim-vocabulary")[0]
     assert first_map["weights_fingerprint"] != second_map["weights_fingerprint"]
     assert cached[-2:] == [0, 0]
+
+
+def _translations(model, ct2_dir, segments):
+    backend = load_backend("ct2", model, compute_type="int8", ct2_dir=ct2_dir)
+    return backend.translate_segments(segments, "kat_Geor", "eng_Latn", DecodingSettings(beam_size=1,
+                                                                                          max_new_tokens=8))
+
+
+def test_a_conversion_killed_half_way_leaves_the_previous_model_translating(tiny_model, tmp_path,
+                                                                              georgian_segments):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from seedmt.translate.backends.ct2 import convert_checkpoint
+
+    model = resolve_model(str(tiny_model))
+    out = tmp_path / "nllb-ct2"
+    convert_checkpoint(model, out, "int8")
+    before = _translations(model, out, georgian_segments[:3])
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    child = subprocess.Popen([sys.executable, "-m", "seedmt", "convert", str(tiny_model), str(out), "--force",
+                              "--quantization", "float32"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".nllb-ct2.tmp-*")) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL, "the conversion finished before it could be killed"
+    assert list(tmp_path.glob(".nllb-ct2.tmp-*"))  # it was killed while converting
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == files
+    assert _translations(model, out, georgian_segments[:3]) == before
+
+
+def test_a_swap_stopped_between_its_two_renames_is_recovered(tiny_model, tmp_path, georgian_segments,
+                                                            monkeypatch):
+    import os
+
+    from seedmt.core import files as files_module
+    from seedmt.translate.backends.ct2 import convert_checkpoint
+
+    model = resolve_model(str(tiny_model))
+    out = tmp_path / "nllb-ct2"
+    convert_checkpoint(model, out, "int8")
+    before = _translations(model, out, georgian_segments[:3])
+    real_replace, calls = os.replace, []
+
+    def dies_after_moving_the_old_model_aside(source, destination):
+        calls.append(source)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process stops between the two renames
+        real_replace(source, destination)
+
+    monkeypatch.setattr(files_module.os, "replace", dies_after_moving_the_old_model_aside)
+    with pytest.raises(KeyboardInterrupt):
+        convert_checkpoint(model, out, "int8", force=True)
+    monkeypatch.setattr(files_module.os, "replace", real_replace)
+    assert not out.exists() and (tmp_path / ".nllb-ct2.previous").is_dir()
+    assert _translations(model, out, georgian_segments[:3]) == before  # put back on first use
+    assert not (tmp_path / ".nllb-ct2.previous").exists()

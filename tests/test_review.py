@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import sqlite3
 
 import pytest
 from datasets import load_from_disk
 
 from seedmt.cli import EXIT_FATAL, EXIT_OK, EXIT_USAGE, main
-from seedmt.dataset.reviews import ReviewConflict, ReviewStore, ReviewStoreError, hter, store_path
+from seedmt.dataset.reviews import ReviewConflict, ReviewStore, hter, store_path
 from tests.helpers import fresh_copy, start_server
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from seedmt.core.errors import OutputError
-from seedmt.core.store import StoreError, StoreKind, open_store
+from seedmt.core.store import StoreKind, open_store
 from seedmt.dataset.cache import SEGMENT_CACHE, SegmentCache
 from seedmt.dataset.reviews import REVIEW_STORE, ReviewStore, ReviewStoreError
 from seedmt.review.alignments import ALIGNMENT_STORE, AlignmentStore, AlignmentStoreError

@@ -15,7 +15,6 @@ TRACKED_PACKAGES = ("seedmt", "torch", "transformers", "tokenizers", "ctranslate
 
 _RUN_COLUMNS = {"model", "model_path", "revision", "weights_fingerprint", "backend", "device", "compute_type",
                 "threads", "batching"}
-LOCAL_ENGINE = {"name": "local"}
 
 
 def package_versions() -> dict[str, str]:
@@ -51,7 +50,7 @@ def run_signature(backend_info: dict, decoding: DecodingSettings, targets: list[
 
 def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: BatchingSettings,
                     segmentation: dict, targets: list[str], started_at: str, finished_at: str,
-                    inputs_digest: str, engine: dict | None = None) -> dict:
+                    inputs_digest: str, engine: dict) -> dict:
     """`run_id` names what was translated and how (system, settings, input documents), not when: the
     same command on the same seeds gives the same id, so a resumed run's dataset equals an uninterrupted one."""
     signature = run_signature(backend_info, decoding, targets)
@@ -72,7 +71,7 @@ def make_run_record(backend_info: dict, decoding: DecodingSettings, batching: Ba
         "decoding": json.dumps(decoding.as_dict(), sort_keys=True),
         "batching": json.dumps(backend_info.get("batching") or batching.as_dict(), sort_keys=True),
         "threads": json.dumps(backend_info.get("threads"), sort_keys=True),
-        "engine": json.dumps(engine or LOCAL_ENGINE, sort_keys=True),
+        "engine": json.dumps(engine, sort_keys=True),
         "segmentation": json.dumps(segmentation, sort_keys=True),
         "versions": json.dumps(package_versions(), sort_keys=True),
         "signature": signature,

@@ -21,7 +21,7 @@ class DecodingSettings:
 
 # Most segments per batch when not set. On CPU each segment's beams hold logits over NLLB's 256k-token
 # vocabulary at every step, so the batch size bounds the working set of beam search; several small batches
-# in parallel also beat one large batch there (benchmarks/threads.py). GPUs want large batches.
+# in parallel also beat one large batch there (benchmarks/cpu_throughput.py). GPUs want large batches.
 CPU_MAX_BATCH_SIZE = 8
 GPU_MAX_BATCH_SIZE = 64
 

@@ -5,7 +5,7 @@
 - `decision`: the rule that turns their rankings into one code or an undecided document;
 - `sidecar`: codes the user states (`--source-lang`, `<seed>.lang`), which beat identification;
 - `isolated`: identifying many documents in a short-lived child process."""
-from seedmt.text.langid.decision import LanguageDecision, LanguageUndecidedError, detect_language, heliport_codes, identify
+from seedmt.text.langid.decision import LanguageDecision, LanguageUndecidedError, detect_language, identify
 from seedmt.text.langid.identifiers import (DEFAULT_IDENTIFIER, IDENTIFIER_NAMES, IdentifierConfigError, check_identifier,
                                             make_identifier)
 from seedmt.text.langid.isolated import decide_languages
@@ -13,4 +13,4 @@ from seedmt.text.langid.sidecar import SIDECAR_SUFFIX, decide_language, read_sid
 
 __all__ = ["DEFAULT_IDENTIFIER", "IDENTIFIER_NAMES", "SIDECAR_SUFFIX", "IdentifierConfigError", "LanguageDecision",
            "LanguageUndecidedError", "check_identifier", "decide_language", "decide_languages", "detect_language",
-           "heliport_codes", "identify", "make_identifier", "read_sidecar", "validate_code"]
+           "identify", "make_identifier", "read_sidecar", "validate_code"]

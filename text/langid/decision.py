@@ -96,11 +96,6 @@ def identify(text: str, identifier: Identifier) -> LanguageDecision:
                             None if runner_up is None else round(margin, 4))
 
 
-def heliport_codes() -> frozenset[str]:
-    """FLORES-200 codes heliport has a label for; for the others it can only name a neighbour."""
-    return _shared("heliport").known_codes()
-
-
 def ensemble(text: str, primary: Identifier, second: Identifier) -> LanguageDecision:
     """`primary` (heliport), with `second`'s (py3langid's) opinion.
 

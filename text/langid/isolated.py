@@ -20,10 +20,9 @@ from seedmt.text.langid.sidecar import decide_language, read_sidecar
 Outcome = LanguageDecision | LanguageUndecidedError
 
 
-def decide_languages(documents: list[tuple[str, Path, str | None]], lid: str = DEFAULT_IDENTIFIER,
-                     *, isolate: bool = True) -> list[Outcome]:
-    """`decide_language` for each (text, seed path, override), an undecided document as its error. With
-    `isolate`, the documents that need identification are identified in a child process (about 1 s)."""
+def decide_languages(documents: list[tuple[str, Path, str | None]], lid: str = DEFAULT_IDENTIFIER) -> list[Outcome]:
+    """`decide_language` for each (text, seed path, override), an undecided document as its error. The documents
+    that need identification are identified in a child process (about 1 s)."""
     results: list[Outcome | None] = []
     to_detect: list[int] = []
     for index, (text, path, override) in enumerate(documents):
@@ -36,7 +35,7 @@ def decide_languages(documents: list[tuple[str, Path, str | None]], lid: str = D
             to_detect.append(index)
     if to_detect:
         texts = [documents[i][0] for i in to_detect]
-        for index, outcome in zip(to_detect, _detect_in_child(texts, lid) if isolate else detect_all(texts, lid)):
+        for index, outcome in zip(to_detect, _detect_in_child(texts, lid)):
             results[index] = outcome if isinstance(outcome, LanguageDecision) else LanguageUndecidedError(*outcome)
     return results  # type: ignore[return-value]
 

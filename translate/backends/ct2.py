@@ -22,7 +22,7 @@ from seedmt.translate.backends import BatchCallback
 from seedmt.translate.backends.nllb_tokenizer import (count_source_tokens, language_token_id, load_tokenizer,
                                                source_token_ids)
 from seedmt.translate.batching import run_in_flight
-from seedmt.core.files import make_staging_folder
+from seedmt.core.files import make_staging_folder, recover_folder, replace_folder
 from seedmt.core.errors import ModelFormatError
 from seedmt.core.languages import FLORES200_SET, script_of
 from seedmt.translate.model_source import ResolvedModel, weights_fingerprint
@@ -55,10 +55,13 @@ def default_compute_type(device: str) -> str:
 
 
 def convert_checkpoint(model: ResolvedModel, out_dir: Path, quantization: str, *, force: bool = False) -> Path:
-    """Convert an NLLB/M2M100 transformers checkpoint to CTranslate2; atomic, reused when present."""
+    """Convert an NLLB/M2M100 transformers checkpoint to CTranslate2, reused when present. The conversion is
+    written into a staging folder and swapped in only once complete: a conversion stopped at any point (kill -9
+    included) leaves the model `out_dir` held before, which keeps translating."""
     import ctranslate2
 
     out_dir = Path(out_dir)
+    recover_folder(out_dir)
     if not force and all((out_dir / f).is_file() for f in CT2_MODEL_FILES):
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -69,9 +72,7 @@ def convert_checkpoint(model: ResolvedModel, out_dir: Path, quantization: str, *
         converter.convert(str(staging), quantization=quantization, force=True)
         (staging / "seedmt_source.json").write_text(json.dumps({**model.as_dict(), "quantization": quantization},
                                                                indent=2), encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
+        replace_folder(staging, out_dir)
     except Exception as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise ModelFormatError(f"CTranslate2 conversion of {model.path} failed: {err}") from None
@@ -174,6 +175,8 @@ class CTranslate2Backend:
         self.layout = plan_layout(self.name, threads, inter_threads, self.device)
         self.tokenizer = load_tokenizer(model.path)
         self.user_ct2_dir = Path(ct2_dir) if ct2_dir else None
+        if self.user_ct2_dir is not None:
+            recover_folder(self.user_ct2_dir)
         if self.user_ct2_dir is not None and not all((self.user_ct2_dir / f).is_file() for f in CT2_MODEL_FILES):
             raise ModelFormatError(f"{self.user_ct2_dir} is not a CTranslate2 model (it needs "
                                    f"{', '.join(CT2_MODEL_FILES)}); `seedmt convert` makes one")
