@@ -1,55 +1,25 @@
 """Compare checkpoints: the same segments translated by several systems, scored against the same
-references, with sacrebleu's paired significance tests (the Python API behind `seedmt compare`).
+references, with paired significance tests (the Python API behind `seedmt compare`).
 
 The first system is the baseline. Per direction and metric each system gets its score, the delta to the
 baseline, a 95% confidence interval of its score (bootstrap) and the p-value of the difference: paired
 bootstrap resampling (Koehn, 2004) by default, approximate randomisation (Riezler & Maxwell, 2005) on
-request. sacrebleu's RNG seed (SACREBLEU_SEED, default 12345) makes the numbers reproducible.
-
-What the p-value means: the probability, under the null hypothesis that the two systems are equally good,
-of a score difference at least as large as the one observed; it is (c + 1) / (n + 1) with c the resamples
-(bootstrap) or shuffles (approximate randomisation) whose difference is at least the observed one. sacrebleu
-counts only *strictly* larger ones, which makes identical outputs (difference 0, never exceeded) and
-systems differing in one segment under approximate randomisation (the shuffled difference equals the
-observed one or is 0) come out "significant" at p = 1/(n + 1); seedmt counts ties, as Riezler & Maxwell
-(2005) define the test. A direction where both systems produced the same translations reports p = 1 and
-"identical outputs" without resampling."""
+request, run as sacrebleu runs them but with ties counted (`seedmt.eval.significance`). The RNG seed
+(SACREBLEU_SEED, default 12345) makes the numbers reproducible. A direction where both systems produced the
+same translations reports p = 1 and "identical outputs" without resampling."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sacrebleu.significance as sacrebleu_significance
-from sacrebleu.significance import PairedTest
 
 from seedmt.eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
 from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, make_metrics
 from seedmt.core.errors import SeedMTError
+from seedmt.eval.significance import DEFAULT_SAMPLES, TESTS, SacrebleuMetric, paired_test
 
-TESTS = {"bs": "paired bootstrap resampling", "ar": "approximate randomization"}
 IDENTICAL_OUTPUTS = "identical outputs"
-# Differences closer than this (in score points) to the observed one count as ties, not as smaller.
-_TIE_TOLERANCE = 1e-9
-
-
-def p_value_counting_ties(stats: np.ndarray, real_difference: float) -> float:
-    """(c + 1) / (n + 1), c = resampled differences at least as large as the observed one."""
-    count = int(np.sum(stats >= real_difference - _TIE_TOLERANCE))
-    return (count + 1) / (len(stats) + 1)
-
-
-@contextmanager
-def _ties_count_as_extreme() -> Iterator[None]:
-    """sacrebleu's paired tests, with the p-value counting ties (see the module docstring)."""
-    original = sacrebleu_significance._compute_p_value  # noqa: SLF001 - the one place sacrebleu counts
-    sacrebleu_significance._compute_p_value = p_value_counting_ties  # noqa: SLF001
-    try:
-        yield
-    finally:
-        sacrebleu_significance._compute_p_value = original  # noqa: SLF001
 
 
 @dataclass(frozen=True)
@@ -103,44 +73,24 @@ def _number(value) -> float | None:
 
 
 class SegmentMean:
-    """A metric whose system score is the mean of per-segment scores (COMET), shaped for sacrebleu's paired
-    tests: each segment's sufficient statistics are (score, 1), so bootstrap resampling and approximate
-    randomisation treat it exactly as they treat BLEU or chrF."""
+    """A metric whose system score is the mean of per-segment scores (COMET), for the paired tests: each
+    segment's sufficient statistics are (score, 1), so bootstrap resampling and approximate randomisation
+    treat it exactly as they treat BLEU or chrF."""
 
     def __init__(self, name: str, scorer, sources: list[str | None]) -> None:
         self.name, self.scorer, self.sources = name, scorer, sources
 
-    def _extract_corpus_statistics(self, hypotheses, references):
-        import numpy as np
-
+    def statistics(self, hypotheses, references) -> np.ndarray:
         paired = PairedSegments("", "", sources=list(self.sources), hypotheses=list(hypotheses),
                                 references=list(references[0]))
         scores = self.scorer.segment_scores(paired)
         return np.array([[s, 1.0] if s is not None else [0.0, 0.0] for s in scores], dtype="float64")
 
-    def _compute_score_from_stats(self, stats):
-        from sacrebleu.metrics.base import Score
+    def score(self, totals: np.ndarray) -> float:
+        return float(totals[0] / totals[1]) if totals[1] else float("nan")
 
-        return Score(self.name, float(stats[0] / stats[1]) if stats[1] else float("nan"))
-
-    def _aggregate_and_compute(self, stats):
-        import numpy as np
-
-        return self._compute_score_from_stats(np.asarray(stats, dtype="float64").sum(axis=0))
-
-    def get_signature(self):
-        return _Signature(self.scorer.signature)
-
-
-class _Signature:
-    def __init__(self, text: str) -> None:
-        self.parts = [text]
-
-    def update(self, key, value) -> None:
-        self.parts.append(f"{key}:{value}")
-
-    def __str__(self) -> str:
-        return "|".join(self.parts)
+    def signature(self, **settings) -> str:
+        return "|".join([self.scorer.signature] + [f"{key}:{value}" for key, value in settings.items()])
 
 
 def _compare_direction(systems: list[System], per_system: list[PairedSegments], test: str, samples: int,
@@ -155,21 +105,18 @@ def _compare_direction(systems: list[System], per_system: list[PairedSegments], 
     metrics = dict(make_metrics(per_system[0].target, spm_model, families))
     metrics.update({name: SegmentMean(name, scorer, per_system[0].sources) for name, scorer in (neural or {}).items()})
     for name, metric in metrics.items():
-        paired_test = PairedTest(named, {name: metric}, references, test_type=test, n_samples=samples, n_jobs=1,
-                                 n_ar_confidence=1000 if test == "ar" else -1)
-        with _ties_count_as_extreme():
-            signatures, results = paired_test()
-        (score_name,) = [k for k in results if k != "System"]
-        baseline_score = results[score_name][0].score
+        metric = metric if isinstance(metric, SegmentMean) else SacrebleuMetric(name, metric)
+        signature, results = paired_test(metric, [p.hypotheses for p in per_system], references, test, samples)
+        baseline_score = results[0].score
         rows = []
-        for index, (system_name, result) in enumerate(zip(results["System"], results[score_name])):
+        for index, ((system_name, _), result) in enumerate(zip(named, results)):
             same = index > 0 and identical[index]
             rows.append({"system": system_name, "score": _number(result.score),
                          "delta": 0.0 if same else _number(result.score - baseline_score),
                          "mean": _number(result.mean), "ci95": _number(result.ci),
                          "p_value": 1.0 if same else _number(result.p_value),
                          "note": IDENTICAL_OUTPUTS if same else None})
-        block["metrics"][name] = {"signature": str(signatures[score_name]), "systems": rows}
+        block["metrics"][name] = {"signature": signature, "systems": rows}
     block["identical_to_baseline"] = [s.name for s, same in zip(systems[1:], identical[1:]) if same]
     return block
 
@@ -208,6 +155,6 @@ def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", sam
     blocks += [_compare_direction(systems, [p[t] for p in pooled], test, samples, spm_model, families, neural)
                for t in sorted(pooled[0])]
     return {"baseline": systems[0].name, "test": TESTS[test],
-            "samples": samples or PairedTest._DEFAULT_SAMPLES[test],
+            "samples": samples or DEFAULT_SAMPLES[test],
             "systems": [{"name": s.name, **system_description(s.out_dir)} for s in systems],
             "notes": notes, "directions": blocks}

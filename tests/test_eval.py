@@ -328,3 +328,41 @@ def test_report_shows_shared_references_for_a_document_id_with_a_plus(tiny_model
     assert first[0] == original[0].text
     assert per_segment[("news+photo:0001", "eng_Latn")] == first
     assert per_segment[("news+photo:0002", "eng_Latn")][0] == original[2].text
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_paired_tests_equal_sacrebleus_own_where_no_difference_ties(test):
+    """seedmt runs the paired tests itself (to count ties); with no tie, every figure equals sacrebleu's
+    PairedTest on the same systems: scores, bootstrap means and intervals, p-values and signatures."""
+    from sacrebleu.metrics import BLEU, CHRF, TER
+    from sacrebleu.significance import PairedTest
+
+    from seedmt.eval.significance import SacrebleuMetric, paired_test
+
+    refs = [text for (_, target), text in sorted(reference_texts().items()) if target == "eng_Latn"][:60]
+    systems = [refs, [perturb(r, "eng_Latn") for r in refs], [" ".join(r.split()[::-1]) for r in refs]]
+    samples = 200 if test == "bs" else 300
+    for name, metric in (("BLEU", BLEU()), ("chrF2++", CHRF(word_order=2)), ("TER", TER())):
+        signature, ours = paired_test(SacrebleuMetric(name, metric), systems, [refs], test, samples)
+        sacre_signatures, theirs = PairedTest([(str(i), s) for i, s in enumerate(systems)], {name: metric},
+                                              [refs], test_type=test, n_samples=samples,
+                                              n_ar_confidence=1000 if test == "ar" else -1)()
+        (score_name,) = [k for k in theirs if k != "System"]
+        assert signature == str(sacre_signatures[score_name])
+        for mine, sacre in zip(ours, theirs[score_name]):
+            assert mine.score == pytest.approx(sacre.score, abs=1e-9)
+            assert mine.mean == pytest.approx(sacre.mean, abs=1e-6) and mine.ci == pytest.approx(sacre.ci, abs=1e-6)
+            assert mine.p_value == (None if sacre.p_value is None else pytest.approx(sacre.p_value, abs=1e-12))
+        assert [r.p_value for r in ours[1:]] != [1.0, 1.0]  # the systems really differ
+
+
+def test_a_tied_difference_counts_as_extreme():
+    """Two systems that differ in one segment: every shuffle gives the observed difference or 0, and a
+    p-value counting only strictly larger differences would call that significant."""
+    import numpy as np
+
+    from seedmt.eval.significance import p_value_counting_ties
+
+    shuffled = np.array([0.5] * 50 + [0.0] * 49)
+    assert p_value_counting_ties(shuffled, 0.5) == pytest.approx(51 / 100)
+    assert p_value_counting_ties(np.array([0.2, 0.1]), 0.5) == pytest.approx(1 / 3)
