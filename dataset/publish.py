@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from seedmt.core.files import staged_folder
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.storage import dataset_targets, open_dataset
 from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import iso639_1
 from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, current_reviews, hter
@@ -44,7 +44,7 @@ def size_category(rows: int) -> str:
 def dataset_card(dataset, references_note: str | None, review_note: str | None = None) -> str:
     documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
     sources = sorted(set(documents["source_lang"]))
-    targets = sorted({t for run in runs for t in run["targets"]})
+    targets = sorted(dataset_targets(dataset))
     languages = sorted({iso_language(c).split("-")[0] for c in sources + targets})
     configs = "\n".join(f"- config_name: {name}\n  data_files:\n  - split: train\n    path: {name}/train-*.parquet"
                         for name in TABLES)
@@ -115,7 +115,7 @@ def references_summary(references_dir: Path | None) -> str | None:
 
 def with_current_reviews(dataset, out_dir: Path):
     """The dataset with review_<target> and post_edit_<target> taken from the review store as it is now."""
-    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+    targets = sorted(dataset_targets(dataset))
     segments = dataset[SEGMENTS]
     reviews = current_reviews(out_dir, [(row["segment_id"], t, row[TRANSLATION_COLUMN][t])
                                         for row in segments for t in targets])
@@ -128,7 +128,7 @@ def with_current_reviews(dataset, out_dir: Path):
 def reviewed_pairs_only(dataset):
     """Segments with at least one accepted or post-edited translation; each target holds the text the reviewer
     stands behind (the post-edit, or the machine translation accepted as is), the others nothing."""
-    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+    targets = sorted(dataset_targets(dataset))
 
     def final(row):
         translation = dict(row[TRANSLATION_COLUMN])
@@ -151,7 +151,7 @@ def reviewed_pairs_only(dataset):
 
 def review_summary(dataset) -> str:
     """The card's paragraph on what people reviewed: counts per status and the mean HTER of the edits."""
-    targets = sorted({t for run in dataset[RUNS] for t in run["targets"]})
+    targets = sorted(dataset_targets(dataset))
     counts, effort = defaultdict(int), []
     for row in dataset[SEGMENTS]:
         for t in targets:
@@ -175,7 +175,7 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
                    reviewed_only: bool = False) -> Path:
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed), with the
     review columns as the review store holds them now; `reviewed_only`: only accepted or post-edited pairs."""
-    dataset = with_current_reviews(load_translations(out_dir), out_dir)
+    dataset = with_current_reviews(open_dataset(out_dir).tables, out_dir)
     summary = review_summary(dataset)
     if reviewed_only:
         dataset = reviewed_pairs_only(dataset)

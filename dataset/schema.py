@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 from datasets import Features, List, Translation, Value
 
-from seedmt.core.errors import SeedMTError
 
 DOCUMENTS = "documents"
 SEGMENTS = "segments"
@@ -109,13 +108,3 @@ RUNS_FEATURES = Features({
     "backend_details": Value("string"),  # JSON: converted model folder, vocabulary trimming...
     "schema_version": Value("int32"),  # SCHEMA_VERSION of the seedmt that wrote the dataset
 })
-
-
-def check_schema_version(dataset, where) -> None:
-    """SeedMTError for a dataset written by a newer seedmt, whose tables this one may misread."""
-    runs = dataset[RUNS]
-    version = max((v for v in runs["schema_version"] if v is not None), default=1) \
-        if "schema_version" in runs.column_names else 1
-    if version > SCHEMA_VERSION:
-        raise SeedMTError(f"{where}: written by a newer seedmt (dataset schema {version}; this one reads "
-                          f"{SCHEMA_VERSION}); upgrade seedmt")

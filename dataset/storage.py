@@ -13,11 +13,12 @@ from pathlib import Path
 
 from datasets import Dataset, DatasetDict, load_from_disk
 
-from seedmt.core.errors import OutputBusyError, OutputError, output_error
+from seedmt.core.errors import OutputBusyError, OutputError, SeedMTError, output_error
 from seedmt.core.files import staged_folder
 from seedmt.core.languages import written_without_spaces
 from seedmt.dataset.reviews import EDITED, UNREVIEWED
-from seedmt.dataset.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SEGMENTS, TRANSLATION_COLUMN, documents_features,
+from seedmt.dataset.schema import (DOCUMENTS, RUNS, RUNS_FEATURES, SCHEMA_VERSION, SEGMENTS, TABLES, TRANSLATION_COLUMN,
+                                   documents_features,
                                    post_edit_column, review_column, segments_features, similarity_column,
                                    target_column)
 from seedmt.text.segment import Segment, separators
@@ -149,6 +150,47 @@ def save_atomically(dataset: DatasetDict, out_dir: Path) -> None:
         dataset.save_to_disk(str(staging))
 
 
-def load_translations(out_dir: Path | str) -> DatasetDict:
-    """The dataset `seedmt translate` wrote (same as `datasets.load_from_disk`)."""
-    return load_from_disk(str(out_dir))
+class NotADatasetError(SeedMTError):
+    """The folder is not a dataset written by `seedmt translate`, or one from a newer seedmt."""
+
+
+@dataclass(frozen=True)
+class OpenedDataset:
+    """A translation dataset as every command reads it: its tables, its run and the targets it holds."""
+
+    path: Path
+    tables: DatasetDict
+    run: dict  # the row of the runs table
+    targets: list[str]  # the run's targets, in the order it translated them
+
+
+def dataset_targets(tables: DatasetDict) -> list[str]:
+    """The targets a dataset holds: those of the run that wrote it, in the order it translated them."""
+    return list(tables[RUNS][0]["targets"])
+
+
+def open_dataset(dataset_dir: Path | str) -> OpenedDataset:
+    """The dataset `seedmt translate` wrote in `dataset_dir`, checked: a folder with its three tables, in a
+    schema this seedmt reads. Anything else is one NotADatasetError naming the folder and the problem."""
+    dataset_dir = Path(dataset_dir)
+    if not dataset_dir.is_dir():
+        raise NotADatasetError(f"{dataset_dir}: no such folder; pass the folder `seedmt translate` wrote")
+    if not (dataset_dir / "dataset_dict.json").is_file():
+        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no dataset_dict.json); pass the folder "
+                               "`seedmt translate` wrote")
+    try:
+        tables = load_from_disk(str(dataset_dir))
+    except Exception as err:  # noqa: BLE001 - any failure to read it means the same to the user
+        raise NotADatasetError(f"{dataset_dir}: cannot read the dataset ({err})") from None
+    missing = [t for t in TABLES if t not in tables]
+    if missing:
+        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no {', '.join(missing)} table)")
+    runs = tables[RUNS]
+    versions = [v for v in runs["schema_version"] if v is not None] if "schema_version" in runs.column_names else []
+    version = max(versions, default=1)
+    if version > SCHEMA_VERSION:
+        raise NotADatasetError(f"{dataset_dir}: written by a newer seedmt (dataset schema {version}; this one "
+                               f"reads up to {SCHEMA_VERSION}); upgrade seedmt")
+    if not len(runs):
+        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (its runs table is empty)")
+    return OpenedDataset(dataset_dir, tables, runs[0], dataset_targets(tables))

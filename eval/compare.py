@@ -36,11 +36,11 @@ def name_systems(out_dirs: list[Path]) -> list[System]:
 
 
 def _segment_sources(out_dir: Path) -> dict[str, str]:
-    from seedmt.dataset.storage import load_translations
+    from seedmt.dataset.storage import open_dataset
     from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
 
     return {row["segment_id"]: row[TRANSLATION_COLUMN][row["source_lang"]]
-            for row in load_translations(out_dir)[SEGMENTS]}
+            for row in open_dataset(out_dir).tables[SEGMENTS]}
 
 
 def check_same_segments(systems: list[System]) -> None:
@@ -59,9 +59,9 @@ def languages_that_differ(systems: list[System]) -> dict[str, dict[str, str]]:
     """Documents whose source language the runs identified differently (one passed --source-lang, say):
     doc_id -> {system name: its code}. Such a document sits in a different direction in each run."""
     from seedmt.dataset.schema import DOCUMENTS
-    from seedmt.dataset.storage import load_translations
+    from seedmt.dataset.storage import open_dataset
 
-    codes = [{row["doc_id"]: row["source_lang"] for row in load_translations(s.out_dir)[DOCUMENTS]}
+    codes = [{row["doc_id"]: row["source_lang"] for row in open_dataset(s.out_dir).tables[DOCUMENTS]}
              for s in systems]
     return {doc_id: {s.name: c[doc_id] for s, c in zip(systems, codes)}
             for doc_id in sorted(codes[0]) if len({c.get(doc_id) for c in codes}) > 1}

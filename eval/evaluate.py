@@ -19,9 +19,9 @@ from seedmt.eval.resegment import join_segments, resegment
 from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
 from seedmt.eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
                              segmentation_changed)
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.storage import open_dataset
 from seedmt.core.errors import SeedMTError
-from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
+from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
 
 log = logging.getLogger(__name__)
 ALL_SOURCES = "*"
@@ -108,8 +108,8 @@ def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None 
                  leave_out: frozenset[str] = frozenset()) -> tuple[dict[tuple[str, str], PairedSegments], list[str]]:
     """Paired segments per direction, and notes on what was left out (and why). Documents in `leave_out` are
     not paired (the caller says why)."""
-    dataset = load_translations(out_dir)
-    run_targets = list(dataset[RUNS][0]["targets"])
+    opened = open_dataset(out_dir)
+    dataset, run_targets = opened.tables, opened.targets
     available = reference_targets(references_dir) if Path(references_dir).is_dir() else []
     targets = targets or [t for t in run_targets if t in available]
     if not targets:
@@ -148,7 +148,7 @@ def pooled_by_target(directions: dict[tuple[str, str], PairedSegments]) -> dict[
 
 
 def system_description(out_dir: Path) -> dict:
-    run = load_translations(out_dir)[RUNS][0]
+    run = open_dataset(out_dir).run
     return {"dataset": str(out_dir), "model": run["model"], "revision": run["revision"],
             "backend": run["backend"], "compute_type": run["compute_type"], "run_signature": run["signature"]}
 

@@ -22,7 +22,7 @@ from sacrebleu.metrics import CHRF
 from seedmt.eval.evaluate import pair_dataset, per_document_scores, system_description
 from seedmt.eval.metrics import segment_chrf
 from seedmt.eval.references import reference_targets
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.storage import open_dataset
 from seedmt.core.languages import script_of
 from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN, similarity_column
 
@@ -216,8 +216,8 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
     `comet_model` (a COMET Hub id or folder) adds a per-segment COMET column, a COMET summary matrix and a
     COMET plot with confidence intervals to the comparison."""
     others = [] if compare_to is None else [compare_to] if isinstance(compare_to, (str, Path)) else list(compare_to)
-    dataset = load_translations(out_dir)
-    targets = list(dataset["runs"][0]["targets"])
+    opened = open_dataset(out_dir)
+    dataset, targets = opened.tables, opened.targets
     metrics = ("chrf", "comet") if comet_model else ("bleu", "chrf", "ter")
     comet = None
     if comet_model:
@@ -227,7 +227,7 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
     references, doc_scores, notes = _segment_references(Path(out_dir), references_dir, comet)
     other_rows, other_refs, other_names = [], [], []
     for other in others:
-        other_rows.append({r["segment_id"]: r for r in load_translations(other)[SEGMENTS]})
+        other_rows.append({r["segment_id"]: r for r in open_dataset(other).tables[SEGMENTS]})
         other_refs.append(_segment_references(Path(other), references_dir)[0])
     if others:
         from seedmt.eval.compare import name_systems

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from seedmt.core.errors import SeedMTError
 from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, ReviewStore, hter, store_path
-from seedmt.dataset.schema import RUNS, SEGMENTS, TRANSLATION_COLUMN
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
+from seedmt.dataset.storage import open_dataset
 from seedmt.eval.references import REFERENCE_SUFFIX
 
 ORIGIN = {EDITED: "post-edited", ACCEPTED: "accepted as is"}
@@ -44,8 +44,8 @@ def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
         reviews = store.reviews()
     finally:
         store.close()
-    dataset = load_translations(dataset_dir)
-    targets = list(dataset[RUNS][0]["targets"])
+    opened = open_dataset(dataset_dir)
+    dataset, targets = opened.tables, opened.targets
     rows = sorted(dataset[SEGMENTS], key=lambda r: (r["doc_id"], r["index"]))
     out: list[ReviewedReference] = []
     for target in targets:

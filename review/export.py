@@ -18,8 +18,7 @@ from pathlib import Path
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
 from seedmt.core.files import write_text_atomically
-from seedmt.dataset.schema import RUNS
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.storage import open_dataset
 from seedmt.eval.post_edits import reference_jsonl, reviewed_references
 from seedmt.eval.references import REFERENCE_SUFFIX
 
@@ -39,7 +38,7 @@ def export_references(dataset_dir: Path, references_dir: Path, *, force: bool = 
     references = reviewed_references(Path(dataset_dir))
     if not references:
         raise SeedMTError(f"nothing to export: no translation of {dataset_dir} is accepted or post-edited yet")
-    run = load_translations(dataset_dir)[RUNS][0]
+    run = open_dataset(dataset_dir).run
     planned = [(Path(references_dir) / r.target / f"{r.doc_id}{REFERENCE_SUFFIX}", r) for r in references]
     protected = [str(out) for out, _ in planned if out.exists() and not _written_by_this_export(out)]
     if protected and not force:

@@ -16,14 +16,10 @@ from pathlib import Path
 from seedmt.align.similarity import LOW_SIMILARITY
 from seedmt.core.errors import SeedMTError
 from seedmt.dataset.reviews import UNREVIEWED, Review
-from seedmt.dataset.schema import DOCUMENTS, RUNS, SEGMENTS, TRANSLATION_COLUMN, similarity_column
-from seedmt.dataset.storage import load_translations
+from seedmt.dataset.schema import DOCUMENTS, SEGMENTS, TRANSLATION_COLUMN, similarity_column
+from seedmt.dataset.storage import open_dataset
 
 PAGE_SIZE = 50
-
-
-class NotADatasetError(SeedMTError):
-    """The folder is not a dataset written by `seedmt translate`."""
 
 
 @dataclass
@@ -60,9 +56,9 @@ class Document:
 class ReviewQueue:
     def __init__(self, dataset_dir: Path, references_dir: Path | None = None) -> None:
         self.dataset_dir = Path(dataset_dir)
-        self.dataset = _open_dataset(self.dataset_dir)
-        run = self.dataset[RUNS][0]
-        self.targets: list[str] = list(run["targets"])
+        opened = open_dataset(self.dataset_dir)
+        self.dataset, run = opened.tables, opened.run
+        self.targets: list[str] = opened.targets
         self.system = run["signature"]
         self.run_id = run["run_id"]
         self.items: list[Item] = []
@@ -153,22 +149,3 @@ def status_of(item: Item, reviews: dict[tuple[str, str], Review]) -> str:
     return review.status
 
 
-def _open_dataset(dataset_dir: Path):
-    from seedmt.dataset.schema import TABLES
-
-    if not dataset_dir.is_dir():
-        raise NotADatasetError(f"{dataset_dir}: no such folder; pass the folder `seedmt translate` wrote")
-    if not (dataset_dir / "dataset_dict.json").is_file():
-        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no dataset_dict.json); pass the folder "
-                               "`seedmt translate` wrote")
-    try:
-        dataset = load_translations(dataset_dir)
-    except Exception as err:  # noqa: BLE001 - any failure to read it means the same to the user
-        raise NotADatasetError(f"{dataset_dir}: cannot read the dataset ({err})") from None
-    missing = [t for t in TABLES if t not in dataset]
-    if missing:
-        raise NotADatasetError(f"{dataset_dir}: not a seedmt dataset (no {', '.join(missing)} table)")
-    from seedmt.dataset.schema import check_schema_version
-
-    check_schema_version(dataset, dataset_dir)
-    return dataset

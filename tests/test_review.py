@@ -191,16 +191,27 @@ def test_bad_input_is_one_error_line(reviewed_dataset, tmp_path, capsys):
     assert "--allow-remote" in capsys.readouterr().err
 
 
-def test_a_dataset_from_a_newer_schema_is_refused(reviewed_dataset, tmp_path, capsys):
+def test_a_dataset_from_a_newer_schema_is_refused_by_every_command_with_the_same_message(reviewed_dataset, tmp_path,
+                                                                                         capsys):
     from datasets import load_from_disk as load
 
     dataset = load(str(reviewed_dataset))
-    runs = dataset["runs"].map(lambda row: {"schema_version": 99})
-    dataset["runs"] = runs
+    dataset["runs"] = dataset["runs"].map(lambda row: {"schema_version": 99})
     newer = tmp_path / "newer"
     dataset.save_to_disk(str(newer))
-    assert main(["review", str(newer)]) == EXIT_FATAL
-    assert "newer seedmt" in capsys.readouterr().err
+    ReviewStore(store_path(newer)).close()
+    expected = f"{newer}: written by a newer seedmt (dataset schema 99; this one reads up to 2); upgrade seedmt"
+    commands = {"review": ["review", str(newer)], "eval": ["eval", str(newer)],
+                "compare": ["compare", str(reviewed_dataset), str(newer)],
+                "report": ["report", str(newer), "-o", str(tmp_path / "report.html")],
+                "publish": ["publish", str(newer), "--to", str(tmp_path / "export")],
+                "review export": ["review", "export", str(newer), "--references", str(tmp_path / "refs")],
+                "eval --post-edits": ["eval", str(newer), "--post-edits"]}
+    for name, command in commands.items():
+        capsys.readouterr()
+        assert main(command) == EXIT_FATAL, name
+        assert expected in capsys.readouterr().err, name
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "export").exists()
 
 
 # --- what the review changes downstream -----------------------------------------------------------------------
