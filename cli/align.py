@@ -136,7 +136,8 @@ def run_references_import(args) -> int:
     out, info = import_reference(args.seed, args.translation, args.lang, args.references, _embedder(args),
                                  seeds_dir=args.seeds, source_lang=args.source_lang, lid=args.lid,
                                  force=args.force)
-    print(f"wrote {out}: {info['segments']} segments, {info['with_reference']} with a reference, "
-          f"{info['joined']} sharing one, {info['skipped']} skipped, {info['needs_review']} marked needs_review "
-          f"(mean score {info['mean_score']})")
+    counts = info.counts
+    print(f"wrote {out}: {counts['segments']} segments, {counts['with_reference']} with a reference, "
+          f"{counts['joined']} sharing one, {counts['skipped']} skipped, {counts['needs_review']} marked "
+          f"needs_review (mean score {counts['mean_score']})")
     return EXIT_OK

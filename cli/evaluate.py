@@ -66,6 +66,8 @@ def add_parsers(sub) -> None:
     fi.add_argument("--targets", nargs="+", default=["eng_Latn", "zho_Hans"], metavar="CODE",
                     help="reference languages (default: eng_Latn zho_Hans)")
     fi.add_argument("--to", type=Path, required=True, dest="out_dir", help="folder to write seeds/ and references/")
+    fi.add_argument("--force", action="store_true",
+                    help="replace reference files there that an earlier FLORES import did not write")
     fi.set_defaults(handler=run_flores_import)
 
 
@@ -157,7 +159,8 @@ def run_report(args) -> int:
 def run_flores_import(args) -> int:
     from seedmt.eval.flores import import_flores
 
-    written = import_flores(args.source, args.langs, args.out_dir, split=args.split, targets=args.targets)
+    written = import_flores(args.source, args.langs, args.out_dir, split=args.split, targets=args.targets,
+                           force=args.force)
     print(f"wrote {len(written['seeds'])} seeds to {args.out_dir / 'seeds'} and {len(written['references'])} "
           f"reference files to {args.out_dir / 'references'}; next: seedmt translate {args.out_dir / 'seeds'} "
           "--presegmented")

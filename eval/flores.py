@@ -19,7 +19,6 @@ Writes, under DIR:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,8 @@ from seedmt.core.files import write_text_atomically
 from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import is_flores200
 from seedmt.core.clock import utc_now
+from seedmt.eval.references import (FLORES_IMPORT, Provenance, check_replaceable, reference_path, write_folder_provenance,
+                                    write_reference)
 from seedmt.text.segment import make_segment_id
 
 SPLITS = ("dev", "devtest")
@@ -216,10 +217,16 @@ def _provenance_readme(flores: FloresSet, sources: list[str], targets: list[str]
     )
 
 
-def write_flores(flores: FloresSet, sources: list[str], targets: list[str], out_dir: Path) -> dict:
-    """Seeds (one sentence per line + `.lang`) and references under `out_dir`; returns what was written."""
+def write_flores(flores: FloresSet, sources: list[str], targets: list[str], out_dir: Path, *,
+                 force: bool = False) -> dict:
+    """Seeds (one sentence per line + `.lang`) and references under `out_dir`; returns what was written. A
+    reference file there that an earlier FLORES import did not write is kept unless `force`."""
     seeds_dir, references_dir = out_dir / "seeds", out_dir / "references"
     written = {"seeds": [], "references": []}
+    planned = [(code, target) for code in sources for target in targets if target != code]
+    check_replaceable([reference_path(references_dir, target, doc_id_for(flores.split, code))
+                       for code, target in planned], (FLORES_IMPORT,), force)
+    inputs = [{"role": "FLORES file", "path": name, "sha256": digest} for name, digest in sorted(flores.files.items())]
     for code in sources:
         doc_id = doc_id_for(flores.split, code)
         lines = flores.sentences[code]
@@ -239,16 +246,19 @@ def write_flores(flores: FloresSet, sources: list[str], targets: list[str], out_
             records = [{"segment_id": make_segment_id(doc_id, i), "flores_id": flores.ids[i], "source": source,
                         "text": reference}
                        for i, (source, reference) in enumerate(zip(lines, flores.sentences[target]))]
-            path = references_dir / target / f"{doc_id}.jsonl"
-            write_text_atomically(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+            provenance = Provenance(FLORES_IMPORT, doc_id, target, inputs=inputs,
+                                    settings={"source": flores.source, "layout": flores.layout, "split": flores.split,
+                                              "source_lang": code},
+                                    counts={"segments": len(records), "with_reference": len(records)})
+            path = write_reference(references_dir, provenance, records, force=True)  # checked above
             written["references"].append(str(path))
-    write_text_atomically(references_dir / "README.md", _provenance_readme(flores, sources, targets))
+    write_folder_provenance(references_dir, _provenance_readme(flores, sources, targets))
     return written
 
 
 def import_flores(source: str | Path, sources: list[str], out_dir: Path, *, split: str = "devtest",
-                  targets: tuple[str, ...] | list[str] = DEFAULT_TARGETS) -> dict:
+                  targets: tuple[str, ...] | list[str] = DEFAULT_TARGETS, force: bool = False) -> dict:
     """Read the languages of `sources` and `targets` from a FLORES copy and write seeds + references."""
     codes = list(dict.fromkeys([*sources, *targets]))
     flores = read_flores(source, codes, split)
-    return write_flores(flores, list(sources), list(targets), Path(out_dir))
+    return write_flores(flores, list(sources), list(targets), Path(out_dir), force=force)

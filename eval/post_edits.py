@@ -4,7 +4,6 @@ post-editing effort when checkpoints are compared; `seedmt review export` writes
 `references/`."""
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from seedmt.core.errors import SeedMTError
 from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, ReviewStore, hter, store_path
 from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
 from seedmt.dataset.storage import open_dataset
-from seedmt.eval.references import REFERENCE_SUFFIX
+from seedmt.eval.references import POST_EDITS, Provenance, file_input, folder_input, write_reference
 
 ORIGIN = {EDITED: "post-edited", ACCEPTED: "accepted as is"}
 
@@ -77,8 +76,18 @@ def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
     return out
 
 
-def reference_jsonl(lines: list[dict]) -> str:
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+def reviewed_provenance(reference: ReviewedReference, dataset_dir: Path, made_by: str) -> Provenance:
+    """How a reviewed reference was made: from which dataset, review store and system, by whom, and how many
+    segments of each kind."""
+    dataset_dir = Path(dataset_dir)
+    run = open_dataset(dataset_dir).run
+    return Provenance(
+        made_by, reference.doc_id, reference.target,
+        inputs=[folder_input("dataset", dataset_dir), file_input("review store", store_path(dataset_dir))],
+        settings={"run_id": run["run_id"], "system": run["signature"]},
+        counts={"segments": len(reference.lines), **dict(reference.kinds),
+                "mean_hter": round(sum(reference.hters) / len(reference.hters), 2) if reference.hters else None},
+        reviewers=sorted(reference.reviewers))
 
 
 @contextmanager
@@ -89,7 +98,5 @@ def post_edit_references(dataset_dir: Path) -> Iterator[Path]:
         raise SeedMTError(f"no translation of {dataset_dir} is accepted or post-edited yet (`seedmt review`)")
     with tempfile.TemporaryDirectory(prefix="seedmt-post-edits-") as folder:
         for reference in references:
-            path = Path(folder) / reference.target / f"{reference.doc_id}{REFERENCE_SUFFIX}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(reference_jsonl(reference.lines), encoding="utf-8")
+            write_reference(Path(folder), reviewed_provenance(reference, dataset_dir, POST_EDITS), reference.lines)
         yield Path(folder)

@@ -4,22 +4,17 @@ seed's segments, a segment the translator merged with its neighbour shares one r
 segment with no counterpart gets `skip`, and a provenance file says where it all came from."""
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import asdict
 from pathlib import Path
 
 from seedmt.align.aligner import AlignSettings, align_sentences
 from seedmt.align.links import ALIGNER
-from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
-from seedmt.core.files import write_text_atomically
 from seedmt.core.languages import sentence_joiner
-from seedmt.eval.references import REFERENCE_SUFFIX
+from seedmt.eval.references import IMPORTED, Provenance, check_replaceable, file_input, reference_path, write_reference
 from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
 from seedmt.text.prepare import prepare_text
 
-
-IMPORT_MADE_BY = "seedmt references import"
 
 
 def find_seed(seed: str, seeds_dir: Path) -> Path:
@@ -61,9 +56,8 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
     """Align a document-level translation of a seed to seedmt's segmentation of the seed and write it as
     `references/<target>/<doc_id>.jsonl` (plus `<doc_id>.provenance.json`). Returns the file and provenance."""
     seed_path = find_seed(seed, seeds_dir)
-    out = Path(references_dir) / target / f"{seed_path.stem}{REFERENCE_SUFFIX}"
-    if out.exists() and not force:
-        raise SeedMTError(f"{out} exists; pass --force to replace it")
+    out = reference_path(references_dir, target, seed_path.stem)
+    check_replaceable([out], (), force)  # found before the work: any file there needs --force
     check_identifier(lid)
     seed_text = prepare_text(seed_path, source_lang, lid=lid, role="source")
     document, language, segments = seed_text.document, seed_text.lang, seed_text.segments
@@ -76,28 +70,23 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
     lines = reference_lines(segments, links, target_sentences, target, Path(translation).name)
     scored = [line["score"] for line in lines if line.get("score") is not None]
     seed_copy, translation_copy = copy_names(document.doc_id)
-    provenance = {
-        "doc_id": document.doc_id, "target": target, "made_by": IMPORT_MADE_BY, "translation_file": str(translation),
+    provenance = Provenance(
+        IMPORTED, document.doc_id, target,
+        inputs=[file_input("seed", seed_path), file_input("translation", translation)],
+        settings={"aligner": asdict(settings), "embedder": getattr(embedder, "name", type(embedder).__name__)},
+        counts={"segments": len(segments), "translation_sentences": len(target_sentences),
+                "with_reference": sum("text" in line for line in lines),
+                "joined": sum("joined_with" in line for line in lines),
+                "skipped": sum("skip" in line for line in lines),
+                "unlinked_translation_sentences": sum(len(link.target_indices) for link in links
+                                                      if not link.source_indices),
+                "needs_review": sum(bool(line.get("needs_review")) for line in lines),
+                "mean_score": round(sum(scored) / len(scored), 4) if scored else None},
         # the two documents as they were aligned, kept beside the reference: the alignment editor reopens an
         # import from these copies (it never opens a path written elsewhere)
-        "seed_copy": seed_copy, "translation_copy": translation_copy,
-        "translation_sha256": hashlib.sha256(Path(translation).read_bytes()).hexdigest(),
-        "seed_file": str(seed_path), "seed_sha256": document.sha256, "source_lang": language,
-        "aligner": f"seedmt.align.aligner {json.dumps(settings.__dict__, sort_keys=True)}",
-        "embedder": getattr(embedder, "name", type(embedder).__name__),
-        "imported_at": utc_now(),
-        "segments": len(segments), "translation_sentences": len(target_sentences),
-        "with_reference": sum("text" in line for line in lines),
-        "joined": sum("joined_with" in line for line in lines),
-        "skipped": sum("skip" in line for line in lines),
-        "unlinked_translation_sentences": sum(len(link.target_indices) for link in links if not link.source_indices),
-        "needs_review": sum(bool(line.get("needs_review")) for line in lines),
-        "mean_score": round(sum(scored) / len(scored), 4) if scored else None,
-    }
-    write_text_atomically(out.parent / seed_copy, document.text)
-    write_text_atomically(out.parent / translation_copy, translated.document.text)
-    write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-    write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2) + "\n")
+        details={"source_lang": language, "seed_copy": seed_copy, "translation_copy": translation_copy})
+    write_reference(references_dir, provenance, lines, force=force, replaces=(),
+                    companions={seed_copy: document.text, translation_copy: translated.document.text})
     return out, provenance
 
 

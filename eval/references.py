@@ -13,16 +13,39 @@ Two shapes, chosen per file:
   reference written per paragraph or for the whole document. Hypotheses are re-segmented to these units
   (see seedmt.eval.resegment).
 
+Beside each file, `<doc_id>.provenance.json` says how it was made, in one shape whoever wrote it (`Provenance`).
+Every command that writes references goes through `write_reference`: the file and its provenance are written
+atomically, and a file seedmt did not write for the same purpose is never replaced without `--force`.
+
 Problems are reported as ReferenceFileError naming the file and, where it applies, the line and id."""
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
+from seedmt.core.files import write_text_atomically
 
 REFERENCE_SUFFIX = ".jsonl"
+PROVENANCE_SUFFIX = ".provenance.json"
+PROVENANCE_FORMAT = 1
+# Who writes references, as `made_by` records it, and what that means for how the text was made.
+IMPORTED = "seedmt references import"  # a translation made elsewhere, aligned to the seed's segments
+REVIEW_EXPORT = "seedmt review export"  # machine translations that people accepted or post-edited
+ALIGNMENT_EDITOR = "seedmt alignment editor"  # an imported translation whose alignment a person corrected
+FLORES_IMPORT = "seedmt flores import"  # FLORES' professional translations, copied unchanged
+POST_EDITS = "seedmt eval --post-edits"  # the review export's texts, for scoring only (a temporary folder)
+HOW_MADE = {
+    IMPORTED: "imported: a translation made elsewhere, aligned to the seed's segments by seedmt's aligner",
+    REVIEW_EXPORT: "post-edited: machine translations accepted or post-edited by the reviewers named",
+    ALIGNMENT_EDITOR: "imported, alignment corrected by a person in seedmt's alignment editor",
+    FLORES_IMPORT: "human translations (FLORES professional translators), copied unchanged",
+    POST_EDITS: "post-edited: machine translations accepted or post-edited by the reviewers named",
+}
 
 
 class ReferenceFileError(SeedMTError):
@@ -143,3 +166,140 @@ def segmentation_changed(reference: DocumentReference, sources: dict[str, str]) 
         return False
     return any(segment_id not in recorded or recorded[segment_id] not in (None, text)
                for segment_id, text in sources.items())
+
+
+# --- writing, and how each file was made ---------------------------------------------------------------------
+
+def reference_path(references_dir: Path, target: str, doc_id: str) -> Path:
+    return Path(references_dir) / target / f"{doc_id}{REFERENCE_SUFFIX}"
+
+
+def provenance_path(reference: Path) -> Path:
+    return Path(reference).with_suffix(PROVENANCE_SUFFIX)
+
+
+def file_input(role: str, path: Path | str, data: bytes | None = None) -> dict:
+    """An input of a reference file, as provenance records it: its role, where it was, and its sha256 (of
+    `data` when given, else of the file)."""
+    digest = hashlib.sha256(data if data is not None else Path(path).read_bytes()).hexdigest()
+    return {"role": role, "path": str(path), "sha256": digest}
+
+
+def folder_input(role: str, folder: Path) -> dict:
+    """A folder as an input (a dataset): one sha256 over its files' relative paths and bytes, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return {"role": role, "path": str(folder), "sha256": digest.hexdigest()}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How one reference file was made. The same fields whoever wrote it."""
+
+    made_by: str  # the seedmt command (IMPORTED, REVIEW_EXPORT, ALIGNMENT_EDITOR, FLORES_IMPORT, POST_EDITS)
+    doc_id: str
+    target: str
+    inputs: list[dict]  # `file_input`s: what the text was made from
+    settings: dict = field(default_factory=dict)  # what else decided the output (aligner settings, system ...)
+    counts: dict = field(default_factory=dict)  # segments, with a reference, joined, skipped ...
+    reviewers: list[str] = field(default_factory=list)  # the people involved, where any were
+    details: dict = field(default_factory=dict)  # what a writer adds (copies kept beside the file, session ...)
+    how: str = ""  # in words (HOW_MADE of made_by when left empty)
+    date: str = ""  # when it was written (now when left empty)
+    seedmt_version: str = ""  # (this seedmt when left empty)
+    format: int = PROVENANCE_FORMAT
+
+    def to_json(self) -> str:
+        from seedmt import __version__
+
+        record = {**asdict(self), "how": self.how or HOW_MADE.get(self.made_by, ""), "date": self.date or utc_now(),
+                  "seedmt_version": self.seedmt_version or __version__}
+        return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_provenance(reference: Path) -> Provenance | None:
+    """The provenance of a reference file, or None when it has none that seedmt can read (a file a person
+    wrote, or copied from elsewhere). Files from seedmt 0.1, whose provenance had each writer's own keys, read
+    as the same shape: their keys become `details`."""
+    try:
+        record = json.loads(provenance_path(reference).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if record.get("format") == PROVENANCE_FORMAT:
+        known = {name: record[name] for name in Provenance.__dataclass_fields__ if name in record}
+        try:
+            return Provenance(**known)
+        except TypeError:
+            return None
+    made_by = record.get("made_by") or (IMPORTED if "aligner" in record else None)  # 0.1 imports lacked it
+    if not isinstance(made_by, str):
+        return None
+    reviewers = record.get("reviewers") or ([record["reviewer"]] if record.get("reviewer") else [])
+    return Provenance(made_by, str(record.get("doc_id", Path(reference).stem)), str(record.get("target", "")), [],
+                      reviewers=list(reviewers), details=record,
+                      date=str(record.get("imported_at") or record.get("exported_at") or record.get("saved_at") or ""))
+
+
+class ReferenceOverwriteError(SeedMTError):
+    """Writing would replace a reference file that seedmt did not write for the same purpose."""
+
+
+def replaceable(reference: Path, made_by: Collection[str]) -> bool:
+    """Whether `reference` may be replaced without --force: absent, or written by one of `made_by`."""
+    if not Path(reference).exists():
+        return True
+    provenance = read_provenance(reference)
+    return provenance is not None and provenance.made_by in made_by
+
+
+def check_replaceable(paths: Sequence[Path], made_by: Collection[str], force: bool) -> None:
+    """ReferenceOverwriteError naming the files among `paths` that would be replaced but were not written by
+    `made_by` (all existing files when `made_by` is empty), unless `force`."""
+    if force:
+        return
+    protected = [str(path) for path in paths if not replaceable(path, made_by)]
+    if protected:
+        who = " or ".join(f"`{m}`" for m in made_by) if made_by else ""
+        raise ReferenceOverwriteError(
+            f"{len(protected)} reference file(s) {'were not written by ' + who + ' and ' if who else ''}would be "
+            f"replaced: {', '.join(protected[:3])}{' ...' if len(protected) > 3 else ''}; pass --force to replace "
+            "them, or write elsewhere")
+
+
+def reference_jsonl(lines: Sequence[dict]) -> str:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
+def write_reference(references_dir: Path, provenance: Provenance, lines: Sequence[dict], *, force: bool = False,
+                    replaces: Collection[str] | None = None, companions: dict[str, str] | None = None) -> Path:
+    """Write `references/<target>/<doc_id>.jsonl` and its provenance; returns the reference file.
+
+    A file already there is replaced only when written by one of `replaces` (default: the same command,
+    `provenance.made_by`; pass () to protect every file) or with `force`. Each file is written atomically, and
+    the old provenance is removed first: a writer stopped half-way leaves a reference with no provenance, which
+    is protected like a file seedmt did not write, never one whose provenance describes other text.
+    `companions`: texts kept beside the reference (path relative to its folder -> text), written first."""
+    out = reference_path(references_dir, provenance.target, provenance.doc_id)
+    check_replaceable([out], (provenance.made_by,) if replaces is None else replaces, force)
+    for relative, text in (companions or {}).items():
+        companion = (out.parent / relative).resolve()
+        if not companion.is_relative_to(out.parent.resolve()):
+            raise ValueError(f"a companion file must stay beside the reference: {relative}")
+        write_text_atomically(companion, text)
+    try:
+        provenance_path(out).unlink(missing_ok=True)
+    except OSError as err:
+        raise ReferenceFileError(provenance_path(out), f"cannot replace it: {err.strerror or err}") from None
+    write_text_atomically(out, reference_jsonl(lines))
+    write_text_atomically(provenance_path(out), provenance.to_json())
+    return out
+
+
+def write_folder_provenance(references_dir: Path, text: str) -> Path:
+    """The README.md of a references folder: its provenance in words, for the dataset card."""
+    path = Path(references_dir) / "README.md"
+    write_text_atomically(path, text)
+    return path

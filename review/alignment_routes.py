@@ -2,7 +2,6 @@
 middleware checks token, Host, CSRF and origin; texts reach the page only through textContent)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +10,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from seedmt.core.errors import SeedMTError
-from seedmt.eval.reference_import import IMPORT_MADE_BY
+from seedmt.eval.references import IMPORTED, REFERENCE_SUFFIX, provenance_path, read_provenance
 from seedmt.review.alignments import AlignmentEditor, AlignmentStoreError, StaleVersion
 from seedmt.review.schemas import (AlignmentGold, AlignmentOperation, AlignmentStep, BadRequest, NewAlignment,
                                    parse)
@@ -34,24 +33,21 @@ def importable_references(references_dir: Path | None) -> list[dict]:
         return []
     root = Path(references_dir).resolve()
     found = []
-    for provenance_path in sorted(root.glob("*/*.provenance.json")):
-        if not provenance_path.resolve().is_relative_to(root):
+    for reference in sorted(root.glob(f"*/*{REFERENCE_SUFFIX}")):
+        if not all(path.resolve().is_relative_to(root) for path in (reference, provenance_path(reference))):
             continue
-        try:
-            provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        provenance = read_provenance(reference)
+        if provenance is None or provenance.made_by != IMPORTED:
             continue
-        if not isinstance(provenance, dict) or provenance.get("made_by") != IMPORT_MADE_BY:
-            continue
-        folder = provenance_path.parent
-        seed, translation = _inside(folder, provenance.get("seed_copy")), \
-            _inside(folder, provenance.get("translation_copy"))
-        doc_id, target = provenance.get("doc_id"), provenance.get("target")
-        if seed and translation and isinstance(doc_id, str) and target == folder.name and \
-                provenance_path.name == f"{doc_id}.provenance.json" and seed.stem == doc_id:
-            found.append({"doc_id": doc_id, "target": target, "made_by": IMPORT_MADE_BY,
-                          "translation_file": str(provenance.get("translation_file", "")),
-                          "source_lang": provenance.get("source_lang"), "seed": seed, "translation": translation})
+        folder, details = reference.parent, provenance.details
+        seed, translation = _inside(folder, details.get("seed_copy")), _inside(folder, details.get("translation_copy"))
+        translation_file = next((i.get("path") for i in provenance.inputs if i.get("role") == "translation"),
+                                details.get("translation_file", ""))
+        if seed and translation and provenance.target == folder.name and provenance.doc_id == reference.stem and \
+                seed.stem == provenance.doc_id:
+            found.append({"doc_id": provenance.doc_id, "target": provenance.target, "made_by": IMPORTED,
+                          "translation_file": str(translation_file), "source_lang": details.get("source_lang"),
+                          "seed": seed, "translation": translation})
     return found
 
 

@@ -28,15 +28,14 @@ from seedmt.align.documents import links_from_jsonl
 from seedmt.align.links import ORIGINS, AlignSettings, Link
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
-from seedmt.core.files import write_text_atomically
 from seedmt.core.store import Store, StoreError, StoreKind
 from seedmt.core.languages import sentence_joiner, text_direction
-from seedmt.eval.reference_import import IMPORT_MADE_BY, reference_lines
-from seedmt.eval.references import REFERENCE_SUFFIX
+from seedmt.eval.reference_import import reference_lines
+from seedmt.eval.references import (ALIGNMENT_EDITOR, IMPORTED, Provenance, ReferenceOverwriteError, reference_path,
+                                    write_reference)
 from seedmt.text.prepare import prepare_text
 
 STORE_SUFFIX = ".alignments.sqlite"
-EDITOR_MADE_BY = "seedmt alignment editor"
 KEPT_PAIRS = 8
 # Operations of the editor: name -> function(links, k, **arguments) -> links
 OPERATIONS = {"accept": accept, "merge": merge, "split": split, "move": move, "unlink": unlink}
@@ -378,32 +377,32 @@ class AlignmentEditor:
         if version is not None and version != session.version:
             raise StaleVersion(f"alignment session {session_id} changed (now at version {session.version}); "
                                "reload before saving")
-        out = Path(self.references_dir) / session.target_lang / f"{session.doc_id}{REFERENCE_SUFFIX}"
-        if out.exists() and not force and _made_by(out) not in (EDITOR_MADE_BY, IMPORT_MADE_BY):
-            raise AlignmentStoreError(f"{out} was not made by an alignment (a human or post-edited reference?); "
-                                      "save with force to replace it")
         segments = [_Segment(sid, text) for sid, text in zip(session.segment_ids, session.source)]
         lines = reference_lines(segments, session.links, session.target, session.target_lang,
                                 session.target_name)
         counts = session.counts()
         operations = self.store.operations(session_id)
-        provenance = {
-            "doc_id": session.doc_id, "target": session.target_lang, "made_by": EDITOR_MADE_BY,
-            "reviewer": self.reviewer, "saved_at": utc_now(), "session": session.id, "version": session.version,
-            "seed_file": session.source_name, "seed_sha256": session.source_sha256,
-            "translation_file": session.target_name, "translation_sha256": session.target_sha256,
-            "source_lang": session.source_lang,
-            "links": {origin: counts[origin] for origin in ORIGINS}, "unlinked": counts["unlinked"],
-            "operations": len(operations), "realignments": operations.count("realign"),
-            "aligner": f"seedmt.align.aligner {json.dumps(self.settings.__dict__, sort_keys=True)}",
-            "embedder": getattr(self.embedder, "name", type(self.embedder).__name__),
-            "segments": len(segments), "with_reference": sum("text" in line for line in lines),
-            "joined": sum("joined_with" in line for line in lines), "skipped": sum("skip" in line for line in lines),
-        }
-        write_text_atomically(out, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
-        write_text_atomically(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2,
-                                                                               ensure_ascii=False) + "\n")
-        return out
+        provenance = Provenance(
+            ALIGNMENT_EDITOR, session.doc_id, session.target_lang,
+            # the names the files had when the person opened them (the texts are in the session)
+            inputs=[{"role": "seed", "path": session.source_name, "sha256": session.source_sha256},
+                    {"role": "translation", "path": session.target_name, "sha256": session.target_sha256}],
+            settings={"aligner": asdict(self.settings),
+                      "embedder": getattr(self.embedder, "name", type(self.embedder).__name__)},
+            counts={"segments": len(segments), "with_reference": sum("text" in line for line in lines),
+                    "joined": sum("joined_with" in line for line in lines),
+                    "skipped": sum("skip" in line for line in lines),
+                    "links": {origin: counts[origin] for origin in ORIGINS}, "unlinked": counts["unlinked"],
+                    "operations": len(operations), "realignments": operations.count("realign")},
+            reviewers=[self.reviewer],
+            details={"source_lang": session.source_lang, "session": session.id, "version": session.version})
+        try:
+            return write_reference(self.references_dir, provenance, lines, force=force,
+                                   replaces=(ALIGNMENT_EDITOR, IMPORTED))
+        except ReferenceOverwriteError:
+            out = reference_path(self.references_dir, session.target_lang, session.doc_id)
+            raise AlignmentStoreError(f"{out} was not made by an alignment (a human or post-edited reference?); "
+                                      "save with force to replace it") from None
 
     def anchors_jsonl(self, session_id: int) -> str:
         """The person's links (accepted and edited), for `seedmt align --anchors`."""
@@ -423,14 +422,3 @@ def _safe_name(name: str) -> str:
     base = Path(name.replace("\\", "/")).name
     cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base).lstrip(".")[:200]
     return cleaned or "document.txt"
-
-
-def _made_by(reference: Path) -> str | None:
-    try:
-        provenance = json.loads(reference.with_suffix(".provenance.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(provenance, dict):
-        return None
-    # imports written before `made_by` was recorded carry the aligner's settings
-    return provenance.get("made_by") or (IMPORT_MADE_BY if "aligner" in provenance else None)

@@ -46,7 +46,9 @@ def reviewed_dataset(tiny_model, tmp_path_factory) -> Path:
     seeds.mkdir()
     (seeds / "be.txt").write_text((SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8"),
                                   encoding="utf-8")
-    (seeds / "markup.txt").write_text(f"Цены на хлеб выросли. {XSS}\n", encoding="utf-8")
+    # mostly Cyrillic (the markup's Latin letters must not outnumber the text's, or rus_Cyrl is refused)
+    (seeds / "markup.txt").write_text(f"Цены на хлеб, молоко и овощи в магазинах города заметно выросли за последний "
+                                      f"месяц. {XSS}\n", encoding="utf-8")
     (seeds / "markup.lang").write_text("rus_Cyrl\n", encoding="utf-8")
     out = root / "out" / "translations"
     from seedmt.cli import main

@@ -316,8 +316,8 @@ def test_the_editor_over_http_operations_undo_gold_and_save(editor_client, tmp_p
     with_text = [line for line in reference.lines if line.text]
     assert len(with_text) >= 19 and reference.lines[0].segment_id == "003_8e8481b4ceab6e39:0000"
     provenance = json.loads(open(saved["provenance"], encoding="utf-8").read())
-    assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewer"] == "ana"
-    assert provenance["links"]["accepted"] == 1 and provenance["operations"] == 1
+    assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewers"] == ["ana"]
+    assert provenance["counts"]["links"]["accepted"] == 1 and provenance["counts"]["operations"] == 1
     anchors = client.get(base + "/anchors.jsonl").text.splitlines()
     assert len(anchors) == 1 and json.loads(anchors[0])["origin"] == "accepted"
 

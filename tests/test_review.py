@@ -242,8 +242,11 @@ def test_reviews_flow_into_references_dataset_columns_publishing_and_hter(review
     assert lines[2]["skip"] == "translation rejected in review: garbled" and lines[3]["skip"] == "not reviewed"
     provenance = json.loads(human.with_suffix(".provenance.json").read_text(encoding="utf-8"))
     assert provenance["made_by"] == "seedmt review export" and provenance["reviewers"] == ["ana"]
-    assert provenance["post-edited"] == 1 and provenance["accepted as is"] == 1 and provenance["rejected"] == 1
-    assert provenance["system"] == load_from_disk(str(dataset))["runs"][0]["signature"]
+    assert provenance["how"].startswith("post-edited")
+    counts = provenance["counts"]
+    assert counts["post-edited"] == 1 and counts["accepted as is"] == 1 and counts["rejected"] == 1
+    assert provenance["settings"]["system"] == load_from_disk(str(dataset))["runs"][0]["signature"]
+    assert [i["role"] for i in provenance["inputs"]] == ["dataset", "review store"]
     # A second export replaces its own files without --force.
     assert main(["review", "export", str(dataset), "--references", str(references)]) == EXIT_OK
 

@@ -216,9 +216,9 @@ def test_the_alignment_editor_by_keyboard(reviewed_dataset, tmp_path):
     assert lines[2]["skip"].startswith("no counterpart in english.txt") and "edited by a person" in lines[2]["skip"]
     assert lines[0]["text"] == case.target_sentences[0] and lines[0]["link"] == "edited"
     provenance = json.loads(reference.with_suffix(".provenance.json").read_text(encoding="utf-8"))
-    assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewer"] == "ana"
-    assert provenance["links"]["accepted"] == 1 and provenance["realignments"] == 1
-    assert provenance["operations"] == 5  # merge, split, unlink, accept, re-align (the undone move is not counted)
+    assert provenance["made_by"] == "seedmt alignment editor" and provenance["reviewers"] == ["ana"]
+    assert provenance["counts"]["links"]["accepted"] == 1 and provenance["counts"]["realignments"] == 1
+    assert provenance["counts"]["operations"] == 5  # merge, split, unlink, accept, re-align (the undone move is not counted)
 
 
 def test_two_tabs_editing_one_segment_never_swap_texts_silently(app):

@@ -486,7 +486,7 @@ def test_a_clean_stop_folds_the_write_ahead_log_and_exits_0(reviewed_dataset, tm
             state = http.get(f"{base}/api/item", params={"segment_id": segment, "target": "eng_Latn"}).json()
             saved = http.post(f"{base}/api/act", headers={"X-CSRF-Token": csrf, "Origin": base},
                               content=json.dumps({"segment_id": segment, "target": "eng_Latn", "action": "edit",
-                                                  "text": f"edit {k} " * 200, "version": state["version"]}))
+                                                  "text": f"edit {k} " * 40, "version": state["version"]}))
             assert saved.status_code == 200
     wal = store_path(dataset).with_name(store_path(dataset).name + "-wal")
     assert wal.exists() and wal.stat().st_size > 0

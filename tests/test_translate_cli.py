@@ -135,6 +135,27 @@ def test_seed_already_in_target_language_is_copied(tiny_model, tmp_path):
     assert doc[target_column("zho_Hans")] != doc["text"]
 
 
+def test_a_source_lang_that_contradicts_the_script_is_refused_naming_the_file(tiny_model, tmp_path, capsys):
+    """`translate --source-lang` is held to the rule `align` applies: a code whose script the text is not written
+    in refuses that seed, naming it; the other seeds are translated."""
+    from seedmt.cli import EXIT_PARTIAL, main
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    georgian = seeds / "ka.txt"
+    georgian.write_text((SEEDS_DIR / "001_3e2915cf1267708f.txt").read_text(encoding="utf-8")[:400], encoding="utf-8")
+    belarusian = seeds / "be.txt"
+    belarusian.write_text((SEEDS_DIR / "003_8e8481b4ceab6e39.txt").read_text(encoding="utf-8")[:400],
+                          encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["translate", str(seeds), "--model", str(tiny_model), "--out", str(out), "--targets", "eng_Latn",
+                 "--source-lang", "kat_Geor", "--beam-size", "1", "--max-new-tokens", "4", "--no-similarity"]) == EXIT_PARTIAL
+    err = capsys.readouterr().err
+    assert f"{belarusian}: --source-lang kat_Geor says script Geor, but the text is written in Cyrl" in err
+    assert str(georgian) not in err
+    assert [(d["doc_id"], d["source_lang"]) for d in load_from_disk(str(out))[DOCUMENTS]] == [("ka", "kat_Geor")]
+
+
 def test_missing_model_fails_fast_with_guidance(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     started = time.monotonic()

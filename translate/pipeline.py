@@ -25,7 +25,9 @@ from seedmt.dataset.storage import TranslatedDocument, build_dataset, check_writ
 from seedmt.core.errors import OutputError, SeedProblem, SettingsError
 from seedmt.text.ingest import ingest
 from seedmt.core.languages import is_flores200, sentence_joiner
-from seedmt.text.langid import DEFAULT_IDENTIFIER, LanguageUndecidedError, check_identifier, decide_languages
+from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
+from seedmt.text.prepare import PreparationError
+from seedmt.text.prepare import prepare_documents as prepare_seeds
 from seedmt.translate.model_source import DEFAULT_MODEL, ResolvedModel, resolve_model
 from seedmt.core.clock import utc_now
 from seedmt.translate.provenance import make_run_record
@@ -35,7 +37,7 @@ from seedmt.translate.quality import flag_documents
 from seedmt.translate.engines import (BackendSpec, EngineSettings, LocalEngine, LocalSettings, TranslationEngine,
                                      TranslationRequest)
 from seedmt.core.threads import check_thread_options
-from seedmt.text.segment import DEFAULT_MAX_CHARS, segment_text, split_long_span
+from seedmt.text.segment import DEFAULT_MAX_CHARS, split_long_span
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
 
 log = logging.getLogger(__name__)
@@ -118,22 +120,20 @@ class RunReport:
 
 
 def prepare_documents(job: TranslationJob) -> tuple[list[TranslatedDocument], list[SeedProblem]]:
-    """Ingest, identify the language and segment every seed; failures (and warnings) become problems."""
+    """Ingest, identify the language and segment every seed (`seedmt.text.prepare`, the path `align` takes
+    too); failures (and warnings) become problems, and the other seeds go on."""
     ingested = ingest(job.seeds_dir)
     problems = list(ingested.problems) + list(ingested.warnings)
     docs: list[TranslatedDocument] = []
     overrides = [job.source_langs.get(doc.doc_id) or job.source_langs.get(ALL_FILES) for doc in ingested.documents]
-    decisions = decide_languages([(doc.text, doc.path, override)
-                                  for doc, override in zip(ingested.documents, overrides)], job.lid)
-    for doc, decision in zip(ingested.documents, decisions):
-        if isinstance(decision, LanguageUndecidedError):
-            problems.append(SeedProblem(doc.path, f"{decision}; pass --source-lang {doc.doc_id}=CODE "
-                                                  f"or write the code into {doc.path.with_suffix('.lang').name}"))
+    for prepared in prepare_seeds(ingested.documents, overrides, lid=job.lid, role="source",
+                                  presegmented=job.presegmented, max_chars=job.max_segment_chars):
+        if isinstance(prepared, PreparationError):
+            problems.append(SeedProblem(prepared.path, prepared.problem))
             continue
-        segments = segment_text(doc.doc_id, doc.text, decision.code, presegmented=job.presegmented,
-                                max_chars=job.max_segment_chars)
+        doc, decision = prepared.document, prepared.language
         docs.append(TranslatedDocument(doc.doc_id, doc.path.name, doc.text, doc.sha256, decision.code,
-                                       decision.method, decision.confidence, segments,
+                                       decision.method, decision.confidence, prepared.segments,
                                        lang_runner_up=decision.runner_up, lang_margin=decision.margin))
     return docs, problems
 
