@@ -34,14 +34,18 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 
 
-def main(argv: list[str] | None = None) -> int:
-    _quiet_libraries()
-    argv = list(sys.argv[1:] if argv is None else argv)
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The command line as `seedmt` reads it, two-word commands included."""
     if argv[:2] == ["review", "export"]:  # `seedmt review export` reads better than `seedmt review-export`
         argv = ["review-export", *argv[2:]]
     if argv[:2] == ["align", "score"]:  # likewise `seedmt align score LINKS GOLD`
         argv = ["align-score", *argv[2:]]
-    args = build_parser().parse_args(argv)
+    return build_parser().parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    args = parse_arguments(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
