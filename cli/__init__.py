@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from seedmt.cli import align, evaluate, publish, review, translate
+from seedmt.cli import align, evaluate, humaneval, publish, review, translate
 from seedmt.cli.common import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from seedmt.core.errors import OutputBusyError, SeedMTError, SettingsError
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with their translations, publish the dataset and review it in an HTML report.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (translate, evaluate, publish, align, review):
+    for group in (translate, evaluate, publish, align, review, humaneval):
         group.add_parsers(sub)
     return parser
 

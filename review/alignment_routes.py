@@ -131,7 +131,7 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
                 step = parse(AlignmentStep, raw)
                 out = await run_in_threadpool(
                     lambda: the_editor.save(session_id, force=step.force, version=step.version))
-                return JSONResponse({"saved": str(out), "provenance": str(out.with_suffix(".provenance.json"))})
+                return JSONResponse({"saved": str(out), "provenance": str(provenance_path(out))})
             elif what == "op":
                 op = parse(AlignmentOperation, raw)
                 session = await run_in_threadpool(

@@ -38,6 +38,7 @@ BODY_LIMITS: list[tuple[re.Pattern, int]] = [
     (re.compile(r"/api/align"), 16 * MIB),
     (re.compile(r"/api/align/\d+/gold"), 8 * MIB),
     (re.compile(r"/api/align/\d+/(op|undo|redo|save)"), 4 * KIB),
+    (re.compile(r"/api/campaign/judge"), 256 * KIB),
 ]
 DEFAULT_BODY_LIMIT = 0  # any other route (pages, static files, GET requests) takes no body
 
@@ -106,6 +107,27 @@ class AlignmentOperation(_Body):
 class AlignmentGold(_Body):
     version: int = Version
     text: str = Field(max_length=MAX_LINKS_CHARS)
+
+
+class ErrorSpan(_Body):
+    start: int = Field(ge=0, le=MAX_POST_EDIT_CHARS * 10)
+    end: int = Field(ge=0, le=MAX_POST_EDIT_CHARS * 10)
+    severity: Literal["minor", "major"]
+    category: str | None = Field(default=None, max_length=64)
+
+
+class TranslationMarks(_Body):
+    score: int | None = Field(default=None, ge=0, le=100)
+    spans: list[ErrorSpan] = Field(default_factory=list, max_length=200)
+
+
+class Judgement(_Body):
+    """A human-evaluation judgement of one item: per translation (in the order shown) its error spans and, for
+    ESA, its score; `version` is the item's judgement version the page saw (0: not judged yet)."""
+    item_id: int = Field(ge=1, le=MAX_VERSION)
+    version: int = Version
+    seconds: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    translations: list[TranslationMarks] = Field(min_length=1, max_length=32)
 
 
 class BadRequest(SeedMTError):
