@@ -47,6 +47,8 @@ def add_parsers(sub) -> None:
     rp.add_argument("--comet-model", metavar="ID_OR_DIR",
                     help="add COMET: a per-segment column, and with --compare a COMET summary and plot (Hub id "
                          "from the local cache, or folder)")
+    rp.add_argument("--campaign", type=Path, metavar="CAMPAIGN",
+                    help="add the results of a human evaluation campaign (`seedmt humaneval`)")
     rp.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="(default: %(default)s)")
     rp.set_defaults(handler=run_report)
 
@@ -151,7 +153,8 @@ def run_report(args) -> int:
         from seedmt.eval.compare import check_same_segments, name_systems
 
         check_same_segments(name_systems([args.dataset, *args.compare]))
-    write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare, comet_model=args.comet_model))
+    write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare, comet_model=args.comet_model,
+                                                     campaign=args.campaign))
     print(f"wrote {args.output}")
     return EXIT_OK
 

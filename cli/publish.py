@@ -20,6 +20,9 @@ def add_parsers(sub) -> None:
     pb.add_argument("--reviewed-only", action="store_true",
                     help="export only the pairs a reviewer accepted or post-edited (`seedmt review`), with the "
                          "post-edits in place of the machine translations")
+    pb.add_argument("--campaign", type=Path, metavar="CAMPAIGN",
+                    help="cite a human evaluation campaign (`seedmt humaneval`) in the card: systems, protocol, items, "
+                         "annotators, agreement, scores")
     pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
     pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
     pb.set_defaults(handler=run_publish)
@@ -28,7 +31,13 @@ def add_parsers(sub) -> None:
 def run_publish(args) -> int:
     from seedmt.dataset.publish import export_for_hub, push_to_hub
 
-    export_dir = export_for_hub(args.dataset, args.export_dir, args.references, reviewed_only=args.reviewed_only)
+    human_evaluation = None
+    if args.campaign is not None:
+        from seedmt.eval.humaneval import campaign_report, card_section
+
+        human_evaluation = card_section(campaign_report(args.campaign))
+    export_dir = export_for_hub(args.dataset, args.export_dir, args.references, reviewed_only=args.reviewed_only,
+                                human_evaluation=human_evaluation)
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
     if args.push:
         print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")

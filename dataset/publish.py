@@ -41,7 +41,8 @@ def size_category(rows: int) -> str:
     return "n>1M"
 
 
-def dataset_card(dataset, references_note: str | None, review_note: str | None = None) -> str:
+def dataset_card(dataset, references_note: str | None, review_note: str | None = None,
+                 human_evaluation: str | None = None) -> str:
     documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
     sources = sorted(set(documents["source_lang"]))
     targets = sorted(dataset_targets(dataset))
@@ -91,7 +92,7 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
 
 {review_note or 'No translation has been reviewed by a person.'}
 
-## Known limitations
+{human_evaluation + chr(10) if human_evaluation else ''}## Known limitations
 
 - Machine translations; only those with a `review_<target>` of accepted or edited were checked by a person.
   `segments.quality_flags` marks segments whose translation
@@ -172,9 +173,10 @@ def review_summary(dataset) -> str:
 
 
 def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None = None, *,
-                   reviewed_only: bool = False) -> Path:
+                   reviewed_only: bool = False, human_evaluation: str | None = None) -> Path:
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed), with the
-    review columns as the review store holds them now; `reviewed_only`: only accepted or post-edited pairs."""
+    review columns as the review store holds them now; `reviewed_only`: only accepted or post-edited pairs;
+    `human_evaluation`: a card section on a human evaluation campaign (`seedmt.eval.humaneval.card_section`)."""
     dataset = with_current_reviews(open_dataset(out_dir).tables, out_dir)
     summary = review_summary(dataset)
     if reviewed_only:
@@ -186,7 +188,8 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
         for name in TABLES:
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
-        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir), summary),
+        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir), summary,
+                                                        human_evaluation),
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")

@@ -209,12 +209,42 @@ def _systems_plot(report: dict, metric: str = "chrF2++") -> tuple[str, str]:
     return title, image
 
 
+def _human_evaluation_section(report: dict) -> str:
+    """A human evaluation campaign's results: systems ranked in clusters, agreement, quality control, metrics."""
+    esc = html.escape
+    esa = report["protocol"] == "esa"
+    rows = []
+    for rank, cluster in enumerate(report["ranking"], 1):
+        for system in cluster:
+            s = report["systems"][system]
+            ci = s["esa_ci95"] if esa else s["mqm_ci95"]
+            value = f"{s['esa_mean']:.2f}" if esa else f"{s['mqm_per_segment']:.3f} ({s['mqm_per_100_words']:.3f} per 100 words)"
+            rows.append(f"<tr><td>{rank}</td><td>{esc(system)}</td><td>{esc(value)}</td>"
+                        f"<td>{esc(f'{ci[0]:.2f}-{ci[1]:.2f}') if ci else '-'}</td></tr>")
+    agreement = report["agreement"]
+    metrics = "".join(f"<tr><td>{esc(name)}</td><td>{m['kendall_tau']}</td><td>{m['pairwise_accuracy']}</td></tr>"
+                      for name, m in report["metrics"].items())
+    checks = "".join(f"<tr><td>{esc(a)}</td><td>{q['passed']} / {q['checks']}</td></tr>"
+                     for a, q in report["quality_control"].items())
+    return (f"<section class=\"human-evaluation\"><h2>Human evaluation ({esc(report['protocol'].upper())}, "
+            f"{esc(report['target'])})</h2><p>{report['items']} items judged blind by {len(report['annotators'])} "
+            "annotators; systems in one rank are not significantly different (paired permutation test).</p>"
+            f"<table class=\"significance\"><tr><th>rank</th><th>system</th><th>{'ESA mean' if esa else 'MQM per segment'}"
+            f"</th><th>95% CI</th></tr>{''.join(rows)}</table><p>Krippendorff's alpha ({esc(agreement['alpha_on'])}) on "
+            f"{agreement['shared_items']} items judged twice: {agreement['krippendorff_alpha']}; span F1 "
+            f"{agreement['span_f1']}.</p><table><tr><th>annotator</th><th>quality checks passed</th></tr>{checks}"
+            "</table>" + (f"<table><tr><th>metric</th><th>segment Kendall tau</th><th>system pairwise accuracy</th>"
+                          f"</tr>{metrics}</table>" if metrics else "") + "</section>")
+
+
 def build_report(out_dir: Path, references_dir: Path | None = None,
-                 compare_to: Path | list[Path] | None = None, *, comet_model: str | None = None) -> str:
+                 compare_to: Path | list[Path] | None = None, *, comet_model: str | None = None,
+                 campaign: Path | None = None) -> str:
     """The page for `out_dir`; `compare_to`: other datasets of the same segments (other checkpoints), each
     shown beside it with its per-segment chrF2++ difference, plus `seedmt compare`'s significance table.
     `comet_model` (a COMET Hub id or folder) adds a per-segment COMET column, a COMET summary matrix and a
-    COMET plot with confidence intervals to the comparison."""
+    COMET plot with confidence intervals to the comparison. `campaign`: a human evaluation campaign
+    (`seedmt humaneval`) whose results get a section of their own."""
     others = [] if compare_to is None else [compare_to] if isinstance(compare_to, (str, Path)) else list(compare_to)
     opened = open_dataset(out_dir)
     dataset, targets = opened.tables, opened.targets
@@ -259,6 +289,10 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
                              "</figcaption></figure>")
         else:
             notes.append(why_not)
+    if campaign is not None:
+        from seedmt.eval.humaneval import campaign_report
+
+        parts.append(_human_evaluation_section(campaign_report(Path(campaign), references_dir)))
     parts += [f"<p>{esc(note)}</p>" for note in notes]
     for title, image in _plots(doc_scores, flag_counts):
         parts.append(f"<figure><img alt=\"{esc(title)}\" src=\"{image}\"><figcaption>{esc(title)}</figcaption>"

@@ -97,3 +97,10 @@ def test_comet_speed(work_dir, tmp_path):
     report = run_benchmark("comet_speed.py", "--work-dir", str(work_dir), "--out", str(tmp_path / "comet.json"))
     (result,) = report["results"]
     assert result["segments"] == 8 and result["segments_per_second"] > 0 and result["peak_rss_mib"] > 0
+
+
+def test_humaneval_load(tmp_path):
+    report = run_benchmark("humaneval_load.py", "--out", str(tmp_path / "humaneval.json"))
+    assert report["systems"] == 2 and report["items"] == 20 and report["create_seconds"] > 0
+    assert report["item"]["requests"] == report["queue_of_first_annotator"] > 0
+    assert report["save"]["requests"] == report["item"]["requests"] and report["item"]["median_ms"] > 0

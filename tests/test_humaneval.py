@@ -28,9 +28,9 @@ def systems(translated_dir, tmp_path_factory) -> list[tuple[str, Path]]:
     """Three systems of the five seeds: the references themselves, a perturbed copy, and a broken one."""
     refs = reference_texts()
     root = tmp_path_factory.mktemp("checkpoints")
-    good = rewrite_translations(translated_dir, root / SYSTEM_NAMES[0], lambda s, t: refs.get((s, t), "boilerplate"))
+    good = rewrite_translations(translated_dir, root / SYSTEM_NAMES[0], lambda s, t: refs.get((s, t), "a boilerplate line of the page"))
     noisy = rewrite_translations(translated_dir, root / SYSTEM_NAMES[1],
-                                 lambda s, t: perturb(refs[(s, t)], t) if (s, t) in refs else "not referenced")
+                                 lambda s, t: perturb(refs[(s, t)], t) if (s, t) in refs else "not referenced at all here")
     broken = rewrite_translations(translated_dir, root / SYSTEM_NAMES[2], lambda s, t: "the the the")
     return [(path.name, path) for path in (good, noisy, broken)]
 
@@ -365,8 +365,92 @@ def test_the_cli_makes_and_reports_a_campaign(systems, tmp_path, capsys):
     assert "| 1 | alpha-nllb-600M | 80.00 |" in capsys.readouterr().out
     assert main(["humaneval", "annotate", str(out), "--annotator", "zoe", "--port", "0"]) == 1
     assert "no annotator 'zoe'" in capsys.readouterr().err
+    # the campaign flows into the dataset card and the HTML report
+    dataset = systems[0][1]
+    assert main(["publish", str(dataset), "--to", str(tmp_path / "export"), "--campaign", str(out)]) == EXIT_OK
+    card = (tmp_path / "export" / "README.md").read_text(encoding="utf-8")
+    section = card.split("## Human evaluation")[1].split("## Known limitations")[0]
+    assert "ESA" in section and "9 items" in section and "ana, ben" in section
+    assert all(name in section for name in SYSTEM_NAMES) and "alpha" in section.lower()
+    assert f"{SYSTEM_NAMES[0]}: 80.0" in section
+    assert main(["report", str(dataset), "--campaign", str(out), "-o", str(tmp_path / "report.html")]) == EXIT_OK
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Human evaluation (ESA, eng_Latn)" in page and "<td>80.00</td>" in page
 
 
 def test_mqm_categories_are_the_typology_the_issue_names():
     assert {c.split("/")[0] for c in MQM_CATEGORIES} == {"Accuracy", "Fluency", "Terminology", "Style",
                                                          "Locale convention", "Non-translation"}
+
+
+def start_annotation_server(path: Path, annotator: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "seedmt", "humaneval", "annotate", str(path), "--annotator",
+                                annotator, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"http://\S+/\?token=\S+", line)
+    assert match, (line, process.stderr.read() if process.poll() is not None else "")
+    return process, match.group(0)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["esa", "mqm"])
+def test_one_annotator_judges_by_keyboard_only(systems, tmp_path, protocol):
+    """Spans, severities, categories and scores typed with the keyboard land in the store exactly as typed."""
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_review_browser import chrome, press, wait_for
+
+    path = campaign(tmp_path, systems, protocol=protocol, items=3, annotators=["ana"], quality_control=0)
+    process, url = start_annotation_server(path, "ana")
+    browser = chrome()
+    try:
+        browser.get(url)
+        wait_for(browser, "document.querySelectorAll('.translation .token').length > 0")
+        first_item = browser.execute_script("return state.data.item.id")
+        words = browser.execute_script("return state.tokens[0].length")
+        # translation 1: the 2nd and 3rd words (as many as it has), a minor error (MQM: category 7,
+        # Fluency/Punctuation)
+        press(browser, *([Keys.ARROW_RIGHT] if words >= 3 else []), *([(Keys.SHIFT, Keys.ARROW_RIGHT)] if words >= 2
+                                                                         else []), "m")
+        if protocol == "mqm":
+            wait_for(browser, "!document.getElementById('category-picker').hidden")
+            press(browser, "7", Keys.ENTER)
+        else:
+            press(browser, "s", "73", Keys.ENTER)
+        # translation 2: its first word, a major error (MQM: category 12, Non-translation)
+        press(browser, Keys.TAB, "M")
+        if protocol == "mqm":
+            press(browser, "12", Keys.ENTER)
+        else:
+            press(browser, "s", "41", Keys.ENTER)
+        # translation 3: no error (ESA: score 5)
+        press(browser, Keys.TAB)
+        if protocol == "esa":
+            press(browser, "s", "5", Keys.ENTER)
+        press(browser, (Keys.CONTROL, Keys.ENTER))
+        wait_for(browser, f"state.data && state.data.item.id !== {first_item}")
+        visible = browser.page_source
+    finally:
+        browser.quit()
+        process.terminate()
+        process.wait(timeout=30)
+    store = CampaignStore(path)
+    try:
+        item = store.item(first_item)
+        (judged,) = store.judgements("ana")
+    finally:
+        store.close()
+    first, second = word_spans(item.translations[0]), word_spans(item.translations[1])
+    categories = ("Fluency/Punctuation", "Non-translation") if protocol == "mqm" else (None, None)
+    assert judged.item_id == first_item
+    chosen = first[1:3] if len(first) >= 3 else first[:2]
+    assert judged.translations[0].spans == (Span(chosen[0][0], chosen[-1][1], "minor", categories[0]),)
+    assert judged.translations[1].spans == (Span(second[0][0], second[0][1], "major", categories[1]),)
+    assert judged.translations[2].spans == ()
+    assert [t.score for t in judged.translations] == ([73, 41, 5] if protocol == "esa" else [None] * 3)
+    assert judged.seconds > 0
+    assert all(name not in visible for name in SYSTEM_NAMES)

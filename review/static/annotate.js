@@ -212,8 +212,10 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Tab") { event.preventDefault(); select((state.current + (event.shiftKey ? count - 1 : 1)) % count); }
   else if (event.key === "ArrowRight") { event.preventDefault(); move(state.data.item.target_dir === "rtl" ? -1 : 1, event.shiftKey); }
   else if (event.key === "ArrowLeft") { event.preventDefault(); move(state.data.item.target_dir === "rtl" ? 1 : -1, event.shiftKey); }
-  else if (event.key === "m") mark("minor");
-  else if (event.key === "M") mark("major");
+  else if (event.key === "m" || event.key === "M") {
+    event.preventDefault();  // the picker takes the focus: the letter must not be typed into it
+    mark(event.key === "m" ? "minor" : "major");
+  }
   else if (event.key === "Backspace") { event.preventDefault(); state.marks[state.current].spans.pop(); paint(); }
   else if (event.key === "s" && protocol === "esa") {
     event.preventDefault();
