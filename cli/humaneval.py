@@ -65,6 +65,9 @@ def add_parsers(sub) -> None:
     rp.add_argument("--mqm-tsv", type=Path, metavar="FILE", help="score this WMT-layout MQM TSV instead")
     rp.add_argument("--references", type=Path, default=Path("references"),
                     help="references for the metric comparison (default: %(default)s)")
+    rp.add_argument("--comet-model", metavar="ID_OR_DIR",
+                    help="add COMET to the metrics compared with the human scores (Hub id from the local cache, or "
+                         "folder)")
     rp.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write JSON (to stdout without FILE)")
     rp.add_argument("--export-tsv", type=Path, metavar="FILE",
                     help="also write the annotations in WMT's MQM TSV layout")
@@ -125,7 +128,8 @@ def run_report(args) -> int:
     else:
         if args.campaign is None:
             raise SettingsError("give a CAMPAIGN file, or --mqm-tsv FILE")
-        report = campaign_report(args.campaign, args.references if args.references.is_dir() else None)
+        report = campaign_report(args.campaign, args.references if args.references.is_dir() else None,
+                                 comet_model=args.comet_model)
         if args.export_tsv is not None:
             write_text_atomically(args.export_tsv, export_mqm_tsv(args.campaign))
             print(f"wrote {args.export_tsv}", file=sys.stderr)

@@ -19,8 +19,8 @@
   score (more penalty) than the same translation in the original item, with a one-sided Wilcoxon signed-rank test.
 - **How far to trust the metrics**: segment-level Kendall tau (`scipy.stats.kendalltau`, tau-b) between each
   metric's segment scores and the human scores, and system-level pairwise accuracy (the share of system pairs the
-  metric orders as the humans do), for BLEU, chrF2++ and TER (negated) against the references when there are
-  references for the items.
+  metric orders as the humans do), for BLEU, chrF2++, TER (negated) and, given a COMET model, COMET against the
+  references when there are references for the items.
 
 Annotations go out in the MQM TSV layout WMT publishes (system, doc, doc_id, seg_id, rater, source, target with
 the span in `<v>...</v>`, category, severity) and come back in: `score_mqm_tsv` scores any such file."""
@@ -185,8 +185,24 @@ def quality_control(protocol: str, items: dict[int, Item], judgements: list[Judg
     return out
 
 
+class _Comet:
+    """COMET through seedmt's native implementation, shaped like a sacrebleu metric for `_metric_scores`: a
+    segment's score and a system's (the mean of its segments', as COMET reports it)."""
+
+    def __init__(self, model: str) -> None:
+        from seedmt.eval.evaluate import NeuralScorer
+
+        self.scorer = NeuralScorer("COMET", model)
+
+    def scores(self, sources: list[str], hypotheses: list[str], references: list[str]) -> list[float]:
+        from seedmt.eval.evaluate import PairedSegments
+
+        return self.scorer.segment_scores(PairedSegments("", "", sources=sources, hypotheses=hypotheses,
+                                                         references=references))
+
+
 def _metric_scores(items: dict[int, Item], systems: list[str], item_ids: list[int], references: dict[str, str],
-                   target: str) -> dict[str, dict]:
+                   target: str, comet_model: str | None = None) -> dict[str, dict]:
     """Per metric: segment scores (item, system) and system scores, on items with a reference."""
     from sacrebleu.metrics import BLEU, CHRF, TER
 
@@ -209,16 +225,26 @@ def _metric_scores(items: dict[int, Item], systems: list[str], item_ids: list[in
             corpus = metric.corpus_score(hyps, [refs]).score if hyps else float("nan")
             system_scores[s] = -corpus if name == "TER" else corpus
         out[name] = {"segments": segment, "systems": system_scores, "items": usable}
+    if comet_model is not None:
+        comet, segment, system_scores = _Comet(comet_model), {}, {}
+        for s in systems:
+            texts = [items[i].translations[items[i].systems.index(s)] for i in usable]
+            scores = comet.scores([items[i].source for i in usable], texts, [references[items[i].segment_id]
+                                                                               for i in usable])
+            segment.update({(i, s): value for i, value in zip(usable, scores)})
+            system_scores[s] = float(np.mean(scores)) if scores else float("nan")
+        out["COMET"] = {"segments": segment, "systems": system_scores, "items": usable}
     return out
 
 
 def metric_trust(items: dict[int, Item], systems: list[str], human: dict[tuple[int, str], list[float]],
-                 item_ids: list[int], protocol: str, references: dict[str, str], target: str) -> dict:
+                 item_ids: list[int], protocol: str, references: dict[str, str], target: str,
+                 comet_model: str | None = None) -> dict:
     from scipy.stats import kendalltau
 
     sign = 1.0 if protocol == "esa" else -1.0  # MQM penalties: lower is better
     out = {}
-    for name, scores in _metric_scores(items, systems, item_ids, references, target).items():
+    for name, scores in _metric_scores(items, systems, item_ids, references, target, comet_model).items():
         keys = [(i, s) for i in scores["items"] for s in systems]
         if len(keys) < 3:
             continue
@@ -245,8 +271,9 @@ def _references(references_dir: Path | None, target: str) -> dict[str, str]:
             for line in reference.lines if line.segment_id and line.text is not None}
 
 
-def campaign_report(path: Path, references_dir: Path | None = None, *, seed: int = 0) -> dict:
-    """Everything `seedmt humaneval report` shows, JSON-ready."""
+def campaign_report(path: Path, references_dir: Path | None = None, *, seed: int = 0,
+                    comet_model: str | None = None) -> dict:
+    """Everything `seedmt humaneval report` shows, JSON-ready; `comet_model` adds COMET to the metrics."""
     store = CampaignStore(path)
     try:
         protocol, target = store.protocol, store.target
@@ -295,7 +322,7 @@ def campaign_report(path: Path, references_dir: Path | None = None, *, seed: int
             "median_seconds_per_item": round(float(np.median(seconds)), 1) if seconds else None,
             "agreement": agreement(protocol, items, judgements, annotators),
             "quality_control": quality_control(protocol, items, judgements, annotators),
-            "metrics": metric_trust(items, systems, human, item_ids, protocol, references, target)
+            "metrics": metric_trust(items, systems, human, item_ids, protocol, references, target, comet_model)
             if references else {}}
 
 

@@ -228,3 +228,28 @@ def test_comet_on_the_cpu_takes_this_process_fair_share_of_the_cores(models, mon
     model = load_comet(str(models["regression-sparsemax"]), device="cpu")
     model.score([CometTriple("Хлеб.", "Bread", "Bread.")] * 5, batch_size=2)
     assert calls == [1, 1, 1]  # before each of the three batches
+
+
+def test_human_evaluation_compares_comet_with_the_people(models):
+    """`seedmt humaneval report --comet-model`: COMET's segment Kendall tau against the human scores is scipy's
+    tau on the segment scores the native COMET gives the same triples."""
+    from scipy.stats import kendalltau
+
+    from seedmt.dataset.campaigns import REGULAR, Item
+    from seedmt.eval.comet import CometTriple
+    from seedmt.eval.humaneval import metric_trust
+
+    refs = [(sid, text) for (sid, target), text in sorted(reference_texts().items()) if target == "eng_Latn"][:8]
+    systems = ["a", "b"]
+    items = {k: Item(k, "d", sid, "eng_Latn", f"source {k}", [], [], REGULAR, None, None,
+                     [text, perturb(text, "eng_Latn")], systems) for k, (sid, text) in enumerate(refs, 1)}
+    human = {(k, s): [90.0 - 40 * (s == "b") + k] for k in items for s in systems}
+    references = dict(refs)
+    trust = metric_trust(items, systems, human, sorted(items), "esa", references, "eng_Latn",
+                         comet_model=str(models["regression-softmax-norm"]))
+    model = load_comet(str(models["regression-softmax-norm"]))
+    keys = [(k, s) for k in sorted(items) for s in systems]
+    comet = model.score([CometTriple(items[k].source, items[k].translations[systems.index(s)],
+                                     references[items[k].segment_id]) for k, s in keys])
+    assert trust["COMET"]["kendall_tau"] == round(float(kendalltau(comet, [human[k][0] for k in keys]).statistic), 4)
+    assert trust["COMET"]["segments"] == len(keys) and set(trust) == {"BLEU", "chrF2++", "TER", "COMET"}
