@@ -36,8 +36,10 @@ def run_publish(args) -> int:
         from seedmt.eval.humaneval import campaign_report, card_section
 
         human_evaluation = card_section(campaign_report(args.campaign))
-    export_dir = export_for_hub(args.dataset, args.export_dir, args.references, reviewed_only=args.reviewed_only,
-                                human_evaluation=human_evaluation)
+    from seedmt.eval.references import references_summary
+
+    export_dir = export_for_hub(args.dataset, args.export_dir, references_summary(args.references),
+                                reviewed_only=args.reviewed_only, human_evaluation=human_evaluation)
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
     if args.push:
         print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")

@@ -105,15 +105,6 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
     return header + body
 
 
-def references_summary(references_dir: Path | None) -> str | None:
-    readme = references_dir / "README.md" if references_dir else None
-    if not readme or not readme.is_file():
-        return None
-    return (f"Reference translations for scoring live in `{references_dir}` of the seedmt repository; "
-            "from their provenance file:\n\n> " +
-            "\n> ".join(readme.read_text(encoding="utf-8").split("## Known limitations")[0].strip().splitlines()))
-
-
 def with_current_reviews(dataset, out_dir: Path):
     """The dataset with review_<target> and post_edit_<target> taken from the review store as it is now."""
     targets = sorted(dataset_targets(dataset))
@@ -172,10 +163,11 @@ def review_summary(dataset) -> str:
             "`segments.post_edit_<target>` each post-edit.")
 
 
-def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None = None, *,
+def export_for_hub(out_dir: Path, export_dir: Path, references_note: str | None = None, *,
                    reviewed_only: bool = False, human_evaluation: str | None = None) -> Path:
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed), with the
-    review columns as the review store holds them now; `reviewed_only`: only accepted or post-edited pairs;
+    review columns as the review store holds them now; `references_note`: the card's paragraph on the references
+    (`seedmt.eval.references.references_summary`); `reviewed_only`: only accepted or post-edited pairs;
     `human_evaluation`: a card section on a human evaluation campaign (`seedmt.eval.humaneval.card_section`)."""
     dataset = with_current_reviews(open_dataset(out_dir).tables, out_dir)
     summary = review_summary(dataset)
@@ -188,7 +180,7 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_dir: Path | None 
         for name in TABLES:
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
-        (staging / "README.md").write_text(dataset_card(dataset, references_summary(references_dir), summary,
+        (staging / "README.md").write_text(dataset_card(dataset, references_note, summary,
                                                         human_evaluation),
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")

@@ -303,3 +303,14 @@ def write_folder_provenance(references_dir: Path, text: str) -> Path:
     path = Path(references_dir) / "README.md"
     write_text_atomically(path, text)
     return path
+
+
+def references_summary(references_dir: Path | None) -> str | None:
+    """The dataset card's paragraph on a references folder: its README.md (the folder's provenance in words) up to
+    its known limitations, or None without one."""
+    readme = Path(references_dir) / "README.md" if references_dir else None
+    if not readme or not readme.is_file():
+        return None
+    return (f"Reference translations for scoring live in `{references_dir}` of the seedmt repository; "
+            "from their provenance file:\n\n> " +
+            "\n> ".join(readme.read_text(encoding="utf-8").split("## Known limitations")[0].strip().splitlines()))
