@@ -95,22 +95,13 @@ def run_create(args) -> int:
 
 
 def run_annotate(args) -> int:
-    from seedmt.cli.review import _free_port
+    from seedmt.cli.review import _free_port, serve_until_stopped
     from seedmt.review.annotation import create_annotation_app
-    from seedmt.review.app import ReviewSettings, serve
+    from seedmt.review.app import ReviewSettings
 
     settings = ReviewSettings(args.campaign, reviewer=args.annotator, port=args.port or _free_port("127.0.0.1"))
     app = create_annotation_app(settings, args.campaign, args.annotator)
-
-    def ready(url: str) -> None:
-        print(f"seedmt humaneval: {url}", flush=True)
-        print("Ctrl+C stops; every judgement is already saved.", flush=True)
-
-    try:
-        serve(settings, app, open_browser=args.open, ready=ready)
-    except KeyboardInterrupt:
-        pass
-    return EXIT_OK
+    return serve_until_stopped(settings, app, "seedmt humaneval", "every judgement is already saved", args.open)
 
 
 def run_report(args) -> int:

@@ -76,7 +76,7 @@ def _user() -> str:
 
 
 def run_review(args) -> int:
-    from seedmt.review.app import LOOPBACK_NAMES, WILDCARD_ADDRESSES, ReviewSettings, create_app, serve
+    from seedmt.review.app import LOOPBACK_NAMES, WILDCARD_ADDRESSES, ReviewSettings, create_app
 
     host = args.host.strip("[]")  # --host [::1] and --host ::1 are the same address
     if host not in LOOPBACK_NAMES and not args.allow_remote:
@@ -93,13 +93,19 @@ def run_review(args) -> int:
                               saved_references_dir=args.references, embedder=args.embedder,
                               public_url=args.public_url, allowed_hosts_extra=tuple(args.allowed_host))
     app = create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
+    return serve_until_stopped(settings, app, "seedmt review", "every action is already saved", args.open)
+
+
+def serve_until_stopped(settings, app, name: str, saved: str, open_browser: bool) -> int:
+    """Serve `app`, print its URL once it listens, and stop cleanly on Ctrl+C or SIGTERM."""
+    from seedmt.review.app import serve
 
     def ready(url: str) -> None:
-        print(f"seedmt review: {url}", flush=True)
-        print("Ctrl+C stops the app; every action is already saved.", flush=True)
+        print(f"{name}: {url}", flush=True)
+        print(f"Ctrl+C stops the app; {saved}.", flush=True)
 
     try:
-        serve(settings, app, open_browser=args.open, ready=ready)
+        serve(settings, app, open_browser=open_browser, ready=ready)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
