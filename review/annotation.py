@@ -34,6 +34,10 @@ def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: s
         raise CampaignError(f"{campaign}: no annotator '{annotator}' in this campaign (annotators: "
                             f"{', '.join(annotators)})")
     queue = store.queue(annotator)
+    if not queue:
+        store.close()
+        raise CampaignError(f"{campaign}: {annotator}'s queue is empty (the campaign has fewer items than "
+                            "annotators)")
     protocol, target = store.protocol, store.target
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 

@@ -454,3 +454,14 @@ def test_one_annotator_judges_by_keyboard_only(systems, tmp_path, protocol):
     assert [t.score for t in judged.translations] == ([73, 41, 5] if protocol == "esa" else [None] * 3)
     assert judged.seconds > 0
     assert all(name not in visible for name in SYSTEM_NAMES)
+
+
+def test_an_annotator_without_items_gets_one_clear_error(systems, tmp_path):
+    from seedmt.review.annotation import create_annotation_app
+    from seedmt.review.app import ReviewSettings
+
+    path = campaign(tmp_path, systems, items=1, annotators=["ana", "ben"], overlap=0, quality_control=0)
+    with pytest.raises(CampaignError, match="ben's queue is empty"):
+        create_annotation_app(ReviewSettings(path), path, "ben")
+    with pytest.raises(CampaignError, match="no annotator 'zoe'"):
+        create_annotation_app(ReviewSettings(path), path, "zoe")
