@@ -28,7 +28,9 @@ Thompson & Koehn 2019, with multilingual sentence embeddings).
    whenever that costs less than leaving it out, which for a well-translated pair is nearly always. So the
    sentence at a merged link's edge beside an unlinked sentence is detached when the link is closer without it;
    and, as a merge costs more than leaving a sentence out unless the joined text is much closer, a sentence left
-   unlinked joins a neighbouring link in its paragraph when that raises the link's score by `attach_gain`.
+   unlinked joins a neighbouring link in its paragraph unless that lowers the link's score by more than
+   `-attach_gain` (a piece a translator split off scores about as well joined; a furniture line pulls the link
+   down), one sentence after another up to `attach_longest` sentences on that side.
 
 Every link carries `score` = 1 - distance (about 0 for a pair no closer than random sentences, 0.3-0.7 for
 good translations). `needs_review` marks what a person should look at: unlinked sentences, links barely closer than
@@ -177,10 +179,11 @@ class DocumentPair:
                                         anchor.target_indices[0], len(anchor.target_indices), anchor.origin))
                 i, j = anchor.source_indices[-1] + 1, anchor.target_indices[-1] + 1
         links = [_keep_origin(link, kept) for link in links]  # sentences fixed as unlinked are anchors too
+        detached: set[tuple[bool, int]] = set()
         if self.settings.trim_merges:
-            links = self._trimmed(links)
+            links = self._trimmed(links, detached)
         if self.settings.attach_gain is not None:
-            links = self._attached(links)
+            links = self._attached(links, detached)
         return [_keep_origin(link, kept) for link in self._flagged(links)]
 
     def _distance(self, link: Link) -> float:
@@ -220,15 +223,18 @@ class DocumentPair:
         return bool(self.src.lengths[a][i] < self.settings.short_line * np.median(self.src.lengths[1]) or
                     self.tgt.lengths[b][j] < self.settings.short_line * np.median(self.tgt.lengths[1]))
 
-    def _attached(self, links: list[Link]) -> list[Link]:
+    def _attached(self, links: list[Link], detached: set[tuple[bool, int]] = frozenset()) -> list[Link]:
         """The other half of a merge earning its place: a sentence left unlinked joins a neighbouring link that
-        holds one sentence on its side, in the same paragraph, when the link is closer by `attach_gain` with it.
-        A merge costs the programme more than leaving the sentence out unless the joined text is much closer,
-        so a short lead-in ("He said:") that the translator merged into the next sentence is otherwise left out."""
+        holds fewer than `attach_longest` sentences on its side, in the same paragraph, when the link's score with
+        it is at least its score without it plus `attach_gain` (negative: a small loss is accepted). A merge costs
+        the programme more than leaving the sentence out unless the joined text is much closer, so a short lead-in
+        ("He said:") merged into the next sentence, or the pieces of a long sentence a translator split, are
+        otherwise left out. A sentence that `_trimmed` took out of a link (`detached`: (on the source side, index))
+        stays out: the link was closer without it."""
         out = list(links)
         k = 0
         while k < len(out):
-            joined = None if out[k].is_linked or out[k].is_anchor else self._best_join(out, k)
+            joined = None if out[k].is_linked or out[k].is_anchor else self._best_join(out, k, detached)
             if joined is None:
                 k += 1
                 continue
@@ -237,11 +243,14 @@ class DocumentPair:
             k = min(k, n) + 1
         return out
 
-    def _best_join(self, links: list[Link], k: int) -> tuple[int, Link] | None:
-        """The neighbouring link (its position, and the link with unlinked sentence k in it) that sentence k
-        brings closest by at least `attach_gain`, if any."""
+    def _best_join(self, links: list[Link], k: int, detached: set[tuple[bool, int]] = frozenset()) \
+            -> tuple[int, Link] | None:
+        """The neighbouring link (its position, and the link with unlinked sentence k in it) whose score sentence k
+        changes the most, by at least `attach_gain`, if any."""
         on_source = bool(links[k].source_indices)
         x = (links[k].source_indices or links[k].target_indices)[0]
+        if (on_source, x) in detached:
+            return None
         side = self.src if on_source else self.tgt
         best, found = self.settings.attach_gain, None
         for n, before in ((k + 1, True), (k - 1, False)):
@@ -250,21 +259,37 @@ class DocumentPair:
             other = links[n]
             part = other.source_indices if on_source else other.target_indices
             first_of_paragraph = x + 1 if before else x
-            if len(part) != 1 or part[0] != (x + 1 if before else x - 1) or \
+            adjacent = part[0] == x + 1 if before else part[-1] == x - 1
+            if len(part) >= self.settings.attach_longest or not adjacent or \
                     (side.starts is not None and side.starts[first_of_paragraph]):
                 continue
             sources = ((x,) + part if before else part + (x,)) if on_source else other.source_indices
             targets = other.target_indices if on_source else ((x,) + part if before else part + (x,))
             merged = self._link(sources[0], len(sources), targets[0], len(targets))
-            if merged.score is not None and other.score is not None and merged.score - other.score >= best:
-                best, found = merged.score - other.score, (n, merged)
+            if merged.score is None or other.score is None or merged.score - other.score < best:
+                continue
+            if merged.score < other.score and self._alone_distance(on_source, x, other) > self.settings.attach_distance:
+                continue  # a loss is accepted only from a sentence that is itself related to the other side
+            best, found = merged.score - other.score, (n, merged)
         return found
 
-    def _trimmed(self, links: list[Link]) -> list[Link]:
+    def _alone_distance(self, on_source: bool, x: int, link: Link) -> float:
+        """The distance of sentence x alone to the other side of `link` (its run of sentences)."""
+        part = link.target_indices if on_source else link.source_indices
+        if len(part) > MAX_RUN:
+            return float("inf")
+        if on_source:
+            self.tgt.ensure({len(part): [part[0]]})
+            return float(link_distances(self.src, self.tgt, 1, x, len(part), np.array([part[0]]))[0])
+        self.src.ensure({len(part): [part[0]]})
+        return float(link_distances(self.src, self.tgt, len(part), part[0], 1, np.array([x]))[0])
+
+    def _trimmed(self, links: list[Link], detached: set[tuple[bool, int]] | None = None) -> list[Link]:
         """A merge must earn its place: the sentence at a merged link's edge beside an unlinked sentence is
         detached when the link is closer without it. The programme takes a sentence with no counterpart (a
         boilerplate line, the neighbour of a missing passage) into a good link whenever that costs less than
-        leaving it out, which for a well-translated pair is nearly always, even when it adds nothing."""
+        leaving it out, which for a well-translated pair is nearly always, even when it adds nothing. Each sentence
+        detached is added to `detached` as (on the source side, index)."""
         out: list[Link] = []
         for k, link in enumerate(links):
             edges = [] if link.is_anchor else self._merged_beside_gap(links, k)
@@ -278,6 +303,8 @@ class DocumentPair:
             sources, targets = list(link.source_indices), list(link.target_indices)
             alone = (sources if side == "source" else targets).pop(0 if at_start else -1)
             single = Link((alone,), (), None, True) if side == "source" else Link((), (alone,), None, True)
+            if detached is not None:
+                detached.add((side == "source", alone))
             rest = self._link(sources[0], len(sources), targets[0], len(targets))
             out += [single, rest] if at_start else [rest, single]
         return out

@@ -39,8 +39,11 @@ class AlignSettings:
     short_line: float = 0.2  # ... and links beside an unlinked sentence, under the median, with a side this short
     edge_gain: float = 0.04  # ... and merged links whose edge sentence beside an unlinked one brings less than this
     trim_merges: bool = True  # detach such an edge sentence when the link is closer without it
-    attach_gain: float | None = 0.02  # an unlinked sentence joins a neighbouring link in its paragraph when that
-    # makes the link's score higher by this (None: never)
+    attach_gain: float | None = -0.02  # an unlinked sentence joins a neighbouring link in its paragraph unless
+    # that lowers the link's score by more than this (None: never). A piece a translator split off adds words
+    # of the same sentence: the joined text scores about as well, while a furniture line pulls it down ...
+    attach_longest: int = 4  # ... and that side of the link holds at most this many sentences with it; a
+    attach_distance: float = 0.85  # sentence that lowers the score must itself be closer than this to the other side
     background_samples: int = 512  # sentences of the other side each candidate is compared with (all, if fewer)
     centering_prior: float = 2.0  # the mean removed is shrunk by n / (n + this), n = the document's sentences
     anchor_distance: float = 0.7  # mutual nearest neighbours closer than this measure the length ratio

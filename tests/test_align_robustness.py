@@ -45,8 +45,8 @@ def figures() -> dict:
 
 
 def test_missing_passages_and_boilerplate_do_not_glue_junk_into_links(figures):
-    """Measured on the 60 harder cases: mean F1 0.975 (0.960 before merges had to earn their place), precision
-    0.982 (0.974 before), lowest F1 0.864 (a Korean page with its furniture, against a Chinese translation missing
+    """Measured on the 60 harder cases: mean F1 0.977 (0.960 before merges had to earn their place, 0.975 before
+    split pieces could join a link at a small loss), precision 0.980 (0.974, 0.982), lowest F1 0.864 (a Korean page with its furniture, against a Chinese translation missing
     passages and carrying furniture of its own)."""
     hard = [f for (_, _, name, _), f in figures.items() if name != "clean"]
     mean_f1 = sum(f["f1"] for f in hard) / len(hard)
@@ -63,11 +63,12 @@ def test_the_clean_cases_are_unchanged(figures):
 
 
 def test_doubtful_links_are_flagged_and_good_ones_are_not(figures):
-    """Of the links still wrong (sentences from different gold units), 26 of 28 are marked needs_review; of the
-    right links 4.9% are (2.6% on the clean cases)."""
+    """Of the links still wrong (sentences from different gold units), 28 of 30 are marked needs_review; of the
+    right links 5.2% are (2.6% on the clean cases): a sentence that joins a link although the link scores a little
+    lower with it (a piece a translator split off) is marked, as a merge that did not clearly earn its place."""
     hard = [f for (_, _, name, _), f in figures.items() if name != "clean"]
     clean = [f for (_, _, name, _), f in figures.items() if name == "clean"]
     wrong = sum(f["wrong"] for f in hard)
     assert sum(f["wrong_flagged"] for f in hard) >= 0.9 * wrong
-    assert sum(f["right_flagged"] for f in hard) <= 0.05 * sum(f["right"] for f in hard)
+    assert sum(f["right_flagged"] for f in hard) <= 0.055 * sum(f["right"] for f in hard)
     assert sum(f["right_flagged"] for f in clean) <= 0.03 * sum(f["right"] for f in clean)
