@@ -37,10 +37,10 @@ def f1_by_case(embedder) -> dict[tuple[str, str], float]:
 
 def test_alignment_f1_on_the_seeds_and_their_references(f1_by_case):
     """Measured (eng/zho), with the paragraphs of both sides as `seedmt align` passes them: 000 0.985/1.000,
-    001 0.986/0.986, 002 0.977/1.000, 003 1.000/1.000, 004 0.984/1.000 (mean 0.992; without paragraphs 001/zho
-    is 0.957). The errors left are merges the aligner does not make: reference sentences that the re-split glued
-    to the next line's first words. (The Korean seed's short "He stressed:" sentences, which the Chinese
-    reference merges into the next sentence, are joined to it since unlinked sentences may join a neighbour.)"""
+    001 0.986/1.000, 002 0.977/1.000, 003 1.000/1.000, 004 0.984/1.000 (mean 0.993). The errors left are merges
+    the aligner does not make: reference sentences that the re-split glued to the next line's first words. (The
+    Korean seed's short "He stressed:" sentences, which the Chinese reference merges into the next sentence, are
+    joined to it since unlinked sentences may join a neighbour.)"""
     assert min(f1_by_case.values()) >= 0.975, f1_by_case
     assert sum(f1_by_case.values()) / len(f1_by_case) >= 0.985, f1_by_case
 
