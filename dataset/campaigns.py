@@ -284,12 +284,10 @@ def degrade(text: str, donor: str, rng: random.Random, target: str) -> str:
     return joined if joined != text else text + (" " if spaced else "") + donor
 
 
-def _segments(system_dir: Path, target: str) -> dict[str, dict]:
-    from seedmt.dataset.storage import open_dataset
-
-    opened = open_dataset(system_dir)
+def _segments(opened, target: str) -> dict[str, dict]:
     if target not in opened.targets:
-        raise CampaignError(f"{system_dir} holds no translations into {target} (targets: {', '.join(opened.targets)})")
+        raise CampaignError(f"{opened.path} holds no translations into {target} (targets: "
+                            f"{', '.join(opened.targets)})")
     return {row["segment_id"]: row for row in opened.tables[SEGMENTS]}
 
 
@@ -332,9 +330,9 @@ def create_campaign(path: Path, systems: Sequence[tuple[str, Path]], *, protocol
         raise CampaignError("overlap and quality control are shares between 0 and 1")
     if path.exists():
         raise CampaignError(f"{path} exists: a campaign is made once (open it to continue, or pick another name)")
-    first = open_dataset(systems[0][1])
-    target = target or first.targets[0]
-    tables = [_segments(Path(folder), target) for _, folder in systems]
+    opened = [open_dataset(folder) for _, folder in systems]  # each read once
+    target = target or opened[0].targets[0]
+    tables = [_segments(dataset, target) for dataset in opened]
     shared = [sid for sid in tables[0] if all(sid in t for t in tables[1:])]
     usable = [sid for sid in shared if target not in tables[0][sid]["copied_targets"] and
               all(t[sid][TRANSLATION_COLUMN][t[sid]["source_lang"]] == tables[0][sid][TRANSLATION_COLUMN]
@@ -355,8 +353,8 @@ def create_campaign(path: Path, systems: Sequence[tuple[str, Path]], *, protocol
         with store._transaction() as db:
             settings = {"protocol": protocol, "target": target, "unit": unit, "seed": seed, "overlap": overlap,
                         "quality_control": quality_control, "created_at": utc_now(), "annotators": annotators,
-                        "systems": [{"name": name, "folder": str(folder),
-                                     "signature": open_dataset(folder).run["signature"]} for name, folder in systems]}
+                        "systems": [{"name": name, "folder": str(folder), "signature": dataset.run["signature"]}
+                                    for (name, folder), dataset in zip(systems, opened)]}
             db.executemany("INSERT INTO campaign VALUES (?, ?)",
                            [(key, json.dumps(value, ensure_ascii=False)) for key, value in settings.items()])
             regular: list[tuple[int, list[str]]] = []
