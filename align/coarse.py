@@ -35,7 +35,12 @@ def coarse_band(src: EmbeddedSide, tgt: EmbeddedSide, settings: AlignSettings, r
     coarse_src, coarse_tgt = BlockSide(src_means), BlockSide(tgt_means)
     coarse_src.set_background(coarse_tgt, settings.background_samples, rng)
     coarse_tgt.set_background(coarse_src, settings.background_samples, rng)
-    coarse_settings = AlignSettings(skip_cost=settings.skip_cost, shape_penalty=settings.shape_penalty)
+    # The coarse pass compares block means by margin distance whatever the full programme's scoring: it takes the
+    # skip cost of that scale (similarity mode's skip_cost is on another scale and would skip every block).
+    margin = AlignSettings()
+    coarse_settings = AlignSettings(skip_cost=margin.skip_cost, shape_penalty=margin.shape_penalty) \
+        if settings.scoring != "margin" else AlignSettings(skip_cost=settings.skip_cost,
+                                                           shape_penalty=settings.shape_penalty)
     path = search_one_to_one(coarse_src, coarse_tgt, coarse_settings)
     n, m = src.n, tgt.n
     lo = np.full(n + 1, m, dtype=np.int64)

@@ -106,6 +106,9 @@ class StoredEmbedder:
             stored.update(zip(missing, vectors))
         return np.stack([stored[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
 
+    def close(self) -> None:
+        self.cache.close()
+
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by hub id (from the Hugging Face cache, or downloaded when the hub is

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                                                              params={"position": position}))
                     item_ms.append(elapsed)
                     item = answer.json()["item"]
-                    body = {"item_id": item["id"], "version": 0, "seconds": 1.0,
+                    body = {"position": position, "version": 0, "seconds": 1.0,
                             "translations": [{"spans": [{"start": 0, "end": 6, "severity": "minor",
                                                          "category": "Style"}]} for _ in item["translations"]]}
                     elapsed, saved = timed(lambda: http.post(f"{base}/api/campaign/judge", content=json.dumps(body),

@@ -93,15 +93,25 @@ def _embedder(args):
     return StoredEmbedder(embedder, SegmentCache(args.cache))
 
 
+def _close(embedder) -> None:
+    """Close the embedding cache `--cache` opened (its WAL folded back into the file)."""
+    if hasattr(embedder, "close"):
+        embedder.close()
+
+
 def run_align(args) -> int:
     from seedmt.core.files import write_text_atomically
     from seedmt.align.documents import align_documents
 
     from seedmt.align.links import settings_for
 
-    result = align_documents(args.source, args.translation, _embedder(args), source_lang=args.source_lang,
-                             target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid,
-                             anchors_path=args.anchors, settings=settings_for(args.scoring))
+    embedder = _embedder(args)
+    try:
+        result = align_documents(args.source, args.translation, embedder, source_lang=args.source_lang,
+                                 target_lang=args.target_lang, presegmented=args.presegmented, lid=args.lid,
+                                 anchors_path=args.anchors, settings=settings_for(args.scoring))
+    finally:
+        _close(embedder)
     for warning in result.warnings:
         print(f"seedmt: warning: {warning}", file=sys.stderr)
     write_text_atomically(args.out, result.jsonl() if args.format == "jsonl" else result.tsv())
@@ -133,9 +143,13 @@ def run_align_score(args) -> int:
 def run_references_import(args) -> int:
     from seedmt.eval.reference_import import import_reference
 
-    out, info = import_reference(args.seed, args.translation, args.lang, args.references, _embedder(args),
-                                 seeds_dir=args.seeds, source_lang=args.source_lang, lid=args.lid,
-                                 force=args.force)
+    embedder = _embedder(args)
+    try:
+        out, info = import_reference(args.seed, args.translation, args.lang, args.references, embedder,
+                                     seeds_dir=args.seeds, source_lang=args.source_lang, lid=args.lid,
+                                     force=args.force)
+    finally:
+        _close(embedder)
     counts = info.counts
     print(f"wrote {out}: {counts['segments']} segments, {counts['with_reference']} with a reference, "
           f"{counts['joined']} sharing one, {counts['skipped']} skipped, {counts['needs_review']} marked "

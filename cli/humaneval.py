@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from seedmt.cli.common import EXIT_OK
-from seedmt.core.errors import SettingsError
+from seedmt.core.errors import SeedMTError, SettingsError
 
 
 def add_parsers(sub) -> None:
@@ -112,7 +112,8 @@ def run_report(args) -> int:
         try:
             report = score_mqm_tsv(args.mqm_tsv)
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise SettingsError(f"{args.mqm_tsv}: {getattr(err, 'strerror', None) or err}") from None
+            # the file's fault, not the command line's: exit 1, like any unreadable input
+            raise SeedMTError(f"{args.mqm_tsv}: {getattr(err, 'strerror', None) or err}") from None
         if args.json is None:
             for system, scores in report["systems"].items():
                 print(f"{system}\tMQM per segment {scores['mqm_per_segment']}\t({scores['segments']} rated segments)")

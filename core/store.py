@@ -205,6 +205,12 @@ class Store:
         with self._lock:
             close_checkpointed(self._connection)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:

@@ -16,8 +16,10 @@ judgement survives a kill -9). Reopening it continues where each annotator stopp
   translation) comes later in the same annotator's queue. An attentive annotator scores it lower, or marks more
   errors in it, than the original.
 
-What a person submits (`Judgement`) is validated here: spans inside the translation, severities and categories of
-the protocol, ESA scores 0-100 for every translation."""
+What a person submits (`Judgement`) is validated here: spans inside the translation and not overlapping, severities
+and categories of the protocol, ESA scores 0-100 for every translation. Span offsets count Unicode code points
+(Python's `str` indices) in the translation; a span `(n, n)` where n is the translation's length marks an
+omission: WMT's `[MISSING]` slot, an error of something the translation leaves out."""
 from __future__ import annotations
 
 import json
@@ -75,10 +77,13 @@ class Item:
 
 @dataclass(frozen=True)
 class Span:
-    start: int
+    start: int  # code points into the translation
     end: int
     severity: str
     category: str | None = None  # MQM only
+
+    def is_omission(self, text: str) -> bool:
+        return self.start == self.end == len(text)
 
 
 @dataclass(frozen=True)
@@ -249,10 +254,16 @@ def check_judgement(protocol: str, item: Item, translations: Sequence[Translatio
         where = f"translation {position + 1}"
         if len(judged.spans) > MAX_SPANS:
             raise CampaignError(f"{where}: at most {MAX_SPANS} error spans")
-        for span in judged.spans:
-            if not 0 <= span.start < span.end <= len(text):
+        previous_end = -1
+        for span in sorted(judged.spans, key=lambda s: (s.start, s.end)):
+            if not (0 <= span.start < span.end <= len(text) or span.start == span.end == len(text)):
                 raise CampaignError(f"{where}: span {span.start}-{span.end} is not inside the translation "
-                                    f"({len(text)} characters)")
+                                    f"({len(text)} characters; offsets count Unicode code points, and "
+                                    f"{len(text)}-{len(text)} is the omission slot)")
+            if span.start < previous_end or span.start == span.end == previous_end:
+                raise CampaignError(f"{where}: error spans overlap at {span.start} (mark an error once; change "
+                                    "or remove a mark instead of marking over it)")
+            previous_end = span.end
             if span.severity not in SEVERITIES:
                 raise CampaignError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
             if protocol == "mqm" and span.category not in MQM_CATEGORIES:

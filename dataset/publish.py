@@ -25,6 +25,8 @@ from seedmt.dataset.storage import review_columns
 
 # Characters XML 1.0 forbids even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What cannot stand inside one line of a Moses file: control characters (NUL included) and line separators.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def iso_language(flores_code: str) -> str:
@@ -112,8 +114,11 @@ def with_current_reviews(dataset, out_dir: Path):
     reviews = current_reviews(out_dir, [(row["segment_id"], t, row[TRANSLATION_COLUMN][t])
                                         for row in segments for t in targets])
     features = segments_features(segments.features[TRANSLATION_COLUMN].languages, targets)
+    # keep_in_memory: `datasets` would otherwise write cache-*.arrow files into the dataset folder (which may be
+    # read-only, and whose contents review export fingerprints)
     dataset[SEGMENTS] = segments.map(
-        lambda row: review_columns(row["segment_id"], targets, row["copied_targets"], reviews), features=features)
+        lambda row: review_columns(row["segment_id"], targets, row["copied_targets"], reviews), features=features,
+        keep_in_memory=True)
     return dataset
 
 
@@ -132,8 +137,9 @@ def reviewed_pairs_only(dataset):
                 translation[t] if status == ACCEPTED else None
         return {TRANSLATION_COLUMN: translation}
 
-    kept = dataset[SEGMENTS].filter(lambda row: any(row[review_column(t)] in (ACCEPTED, EDITED) for t in targets))
-    dataset[SEGMENTS] = kept.map(final, features=kept.features)
+    kept = dataset[SEGMENTS].filter(lambda row: any(row[review_column(t)] in (ACCEPTED, EDITED) for t in targets),
+                                    keep_in_memory=True)
+    dataset[SEGMENTS] = kept.map(final, features=kept.features, keep_in_memory=True)
     # A document's full translation is machine text nobody reviewed as a whole: it is left out, not published.
     documents = dataset[DOCUMENTS]
     dataset[DOCUMENTS] = documents.remove_columns([c for c in documents.column_names
@@ -232,7 +238,7 @@ def write_moses(dataset, folder: Path) -> dict[str, int]:
     for (src, tgt), pairs in sorted(lines.items()):
         direction = folder / f"{src}-{tgt}"
         direction.mkdir(parents=True)
-        one_line = lambda text: " ".join(text.split())  # noqa: E731 - a segment must stay on its line
+        one_line = lambda text: " ".join(_NOT_IN_A_LINE.sub(" ", text).split())  # noqa: E731 - one segment a line
         (direction / f"corpus.{src}").write_text("".join(one_line(s) + "\n" for s, _ in pairs), encoding="utf-8")
         (direction / f"corpus.{tgt}").write_text("".join(one_line(t) + "\n" for _, t in pairs), encoding="utf-8")
         counts[f"{src}-{tgt}"] = len(pairs)

@@ -12,10 +12,12 @@ segment and target, the status and text before and after, and the seconds the re
 A review belongs to the machine translation it was made on: the store keeps that text, and a later dataset
 whose translation of the segment differs (another checkpoint, say) does not inherit it (`current_reviews`).
 
-Post-editing effort is HTER: TER of the machine translation against its post-edit (sacrebleu; Chinese and
-Japanese tokenized as sacrebleu's `asian_support` does), as a percentage like every TER sacrebleu reports."""
+Post-editing effort is HTER: TER of the machine translation against its post-edit (sacrebleu, with the settings
+`seedmt.core.metric_settings.metrics_for` gives every TER seedmt computes), as a percentage like every TER
+sacrebleu reports."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +42,16 @@ class ReviewStoreError(StoreError):
 
 class LogMovedOn(SeedMTError):
     """Undo or redo asked on a log that has moved on since the client saw it (another tab acted)."""
+
+
+class UndoConflict(SeedMTError):
+    """Undo or redo refused: the segment no longer holds what the action being undone (or redone) left there,
+    because someone acted on it since. Nothing was changed; `current` is what the segment holds now."""
+
+    def __init__(self, current: Review, which: str) -> None:
+        super().__init__(f"cannot {which}: {current.segment_id} ({current.target}) was changed since by "
+                         f"{current.reviewer or 'someone'} at {current.updated_at}; their version is kept")
+        self.current = current
 
 
 class ReviewConflict(SeedMTError):
@@ -74,23 +86,35 @@ class Review:
         return None
 
 
+# Control characters (NUL included) and line separators: a post-edit is one segment of one line, written as it
+# is into TMX, Moses files and references.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_segment_text(text: str, field: str) -> None:
+    """ValueError naming `field` when the text holds a control character or a line break."""
+    found = _CONTROL.search(text or "")
+    if found:
+        raise ValueError(f"{field}: U+{ord(found.group()):04X} at character {found.start()} (control characters "
+                         "and line breaks cannot be part of a segment)")
+
+
 def store_path(dataset_dir: Path) -> Path:
     dataset_dir = Path(dataset_dir)
     return dataset_dir.with_name(dataset_dir.name + STORE_SUFFIX)
 
 
 def hter(machine_translation: str, post_edit: str, target: str) -> float:
-    """TER of the machine translation against the post-edit, in percent (0: nothing changed)."""
-    from seedmt.core.languages import written_without_spaces
+    """TER of the machine translation against the post-edit, in percent (0: nothing changed), with the TER
+    settings every seedmt score uses for `target` (`seedmt.core.metric_settings`)."""
+    return round(_ter(target).sentence_score(machine_translation, [post_edit]).score, 2)
 
-    return round(_ter(written_without_spaces(target)).sentence_score(machine_translation, [post_edit]).score, 2)
 
+@lru_cache(maxsize=64)
+def _ter(target: str):
+    from seedmt.core.metric_settings import metrics_for
 
-@lru_cache(maxsize=2)
-def _ter(asian_support: bool):
-    from sacrebleu.metrics import TER
-
-    return TER(asian_support=asian_support)
+    return metrics_for(target).ter()
 
 
 _RELEASE_1 = (  # seedmt 0.1: the version in a `meta` table
@@ -167,6 +191,10 @@ class ReviewStore(Store):
             raise ValueError("an edit needs the post-edited text")
         if action == "reject" and not (reason or "").strip():
             raise ValueError("a rejection needs a reason")
+        if action == "edit":
+            check_segment_text(text, "text")
+        if action == "reject":
+            check_segment_text(reason, "reason")
         status = ACTION_STATUS[action]
         after_text = text.strip() if action == "edit" else None
         after_reason = reason.strip() if action == "reject" else None
@@ -205,7 +233,9 @@ class ReviewStore(Store):
 
     def undo(self, reviewer: str, expected_log_version: int | None = None) -> Review | None:
         """Undo this reviewer's latest action not undone yet (a redo counts); None when there is nothing to undo.
-        `expected_log_version`: the `log_version` the client decided on; another raises LogMovedOn."""
+        `expected_log_version`: the `log_version` the client decided on; another raises LogMovedOn. That action
+        must still be in effect: when anyone changed the segment since (and did not take it back), UndoConflict
+        is raised and nothing changes (an undo never takes back another person's later work)."""
         with self._transaction() as db:
             self._check_log(db, reviewer, expected_log_version)
             row = db.execute("SELECT id, segment_id, target, status_before, text_before, reason_before FROM actions "
@@ -213,14 +243,17 @@ class ReviewStore(Store):
                              (reviewer, CONFLICT)).fetchone()
             if row is None:
                 return None
-            action_id, segment_id, target, status, text, reason = row
+            action_id, segment_id, target, status, text, reason = row[:6]
+            current = self._current(db, segment_id, target, None)
+            if not self._still_in_effect(db, action_id, segment_id, target):
+                raise UndoConflict(current, "undo")
             db.execute("UPDATE actions SET undone=1 WHERE id=?", (action_id,))
-            return self._apply(db, self._current(db, segment_id, target, None), reviewer, "undo", status, text,
-                               reason, 0.0, action_id)
+            return self._apply(db, current, reviewer, "undo", status, text, reason, 0.0, action_id)
 
     def redo(self, reviewer: str, expected_log_version: int | None = None) -> Review | None:
         """Redo what this reviewer's latest undo took back, as long as nothing new was done since (a new
-        action clears the redo history, as in any editor); None when there is nothing to redo."""
+        action clears the redo history, as in any editor); None when there is nothing to redo. Like undo, it
+        acts only while that undo is still in effect (else UndoConflict, nothing changed)."""
         with self._transaction() as db:
             self._check_log(db, reviewer, expected_log_version)
             row = db.execute("SELECT u.id, a.segment_id, a.target, a.status_after, a.text_after, a.reason_after "
@@ -228,10 +261,27 @@ class ReviewStore(Store):
                              "u.action='undo' AND u.undone=0 ORDER BY u.id DESC LIMIT 1", (reviewer,)).fetchone()
             if row is None:
                 return None
-            undo_id, segment_id, target, status, text, reason = row
+            undo_id, segment_id, target, status, text, reason = row[:6]
+            current = self._current(db, segment_id, target, None)
+            if not self._still_in_effect(db, undo_id, segment_id, target):
+                raise UndoConflict(current, "redo")
             db.execute("UPDATE actions SET undone=1 WHERE id=?", (undo_id,))
-            return self._apply(db, self._current(db, segment_id, target, None), reviewer, "redo", status, text,
-                               reason, 0.0, undo_id)
+            return self._apply(db, current, reviewer, "redo", status, text, reason, 0.0, undo_id)
+
+    @staticmethod
+    def _still_in_effect(db, entry_id: int, segment_id: str, target: str) -> bool:
+        """Whether the log entry `entry_id` is still what the segment holds: every change made to the segment
+        after it was itself taken back (an action and the undo of it cancel out); refused attempts change
+        nothing."""
+        open_changes: list[int] = []
+        for change_id, action, undoes in db.execute(
+                "SELECT id, action, undoes FROM actions WHERE segment_id=? AND target=? AND id>? AND action != ? "
+                "ORDER BY id", (segment_id, target, entry_id, CONFLICT)):
+            if action == "undo" and open_changes and open_changes[-1] == undoes:
+                open_changes.pop()
+            else:
+                open_changes.append(change_id)
+        return not open_changes
 
     def _current(self, db, segment_id: str, target: str, machine_translation: str | None) -> Review:
         row = db.execute("SELECT * FROM state WHERE segment_id=? AND target=?", (segment_id, target)).fetchone()
@@ -277,6 +327,24 @@ class ReviewStore(Store):
                     updated.post_edit, updated.reason, updated.reviewer, updated.updated_at, updated.version,
                     updated.seconds))
         return updated
+
+
+def store_fingerprint(path: Path) -> str:
+    """sha256 of the review store's content (every state and every logged action, in order): the same for the
+    same reviews whether or not the write-ahead log has been folded into the file yet."""
+    import hashlib
+    import json
+
+    store = ReviewStore(path, create=False)
+    digest = hashlib.sha256()
+    try:
+        with store._reading() as db:
+            for table, order in (("state", "segment_id, target"), ("actions", "id")):
+                for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+                    digest.update(json.dumps([table, *row], ensure_ascii=False).encode("utf-8") + b"\n")
+    finally:
+        store.close()
+    return digest.hexdigest()
 
 
 def current_reviews(dataset_dir: Path, translations: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], Review]:

@@ -9,12 +9,15 @@ request, run as sacrebleu runs them but with ties counted (`seedmt.eval.signific
 same translations reports p = 1 and "identical outputs" without resampling."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from seedmt.eval.evaluate import PairedSegments, pair_dataset, pooled_by_target, system_description
+from seedmt.core.metric_settings import metrics_for
 from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, make_metrics
 from seedmt.core.errors import SeedMTError
 from seedmt.eval.significance import DEFAULT_SAMPLES, TESTS, SacrebleuMetric, paired_test
@@ -69,7 +72,7 @@ def languages_that_differ(systems: list[System]) -> dict[str, dict[str, str]]:
 
 def _number(value) -> float | None:
     """sacrebleu returns numpy scalars; JSON wants plain floats."""
-    return None if value is None else round(float(value), 4)
+    return None if value is None or math.isnan(float(value)) else round(float(value), 4)
 
 
 class SegmentMean:
@@ -103,7 +106,13 @@ def _compare_direction(systems: list[System], per_system: list[PairedSegments], 
     identical = [p.hypotheses == per_system[0].hypotheses for p in per_system]
     # One test per metric: sacrebleu keys results by score name, and BLEU and spBLEU share "BLEU".
     metrics = dict(make_metrics(per_system[0].target, spm_model, families))
-    metrics.update({name: SegmentMean(name, scorer, per_system[0].sources) for name, scorer in (neural or {}).items()})
+    # COMET scores units with a source segment; a direction whose references were all re-segmented has none
+    if any(source is not None for source in per_system[0].sources):
+        metrics.update({name: SegmentMean(name, scorer, per_system[0].sources)
+                        for name, scorer in (neural or {}).items()})
+    elif neural:
+        block["not_scored"] = {name: "every reference of this direction is re-segmented: no unit has a source "
+                                     "segment to score with" for name in neural}
     for name, metric in metrics.items():
         metric = metric if isinstance(metric, SegmentMean) else SacrebleuMetric(name, metric)
         signature, results = paired_test(metric, [p.hypotheses for p in per_system], references, test, samples)
@@ -111,7 +120,7 @@ def _compare_direction(systems: list[System], per_system: list[PairedSegments], 
         rows = []
         for index, ((system_name, _), result) in enumerate(zip(named, results)):
             same = index > 0 and identical[index]
-            rows.append({"system": system_name, "score": _number(result.score),
+            rows.append({"system": system_name, "baseline": index == 0, "score": _number(result.score),
                          "delta": 0.0 if same else _number(result.score - baseline_score),
                          "mean": _number(result.mean), "ci95": _number(result.ci),
                          "p_value": 1.0 if same else _number(result.p_value),
@@ -149,11 +158,21 @@ def compare(out_dirs: list[Path], references_dir: Path, *, test: str = "bs", sam
         notes.append(SPBLEU_SKIPPED)
     neural = neural_scorers(metrics, comet_model, cometkiwi_model)
     families = tuple(metrics)
+    # Only directions every system translated (and has references for) can be compared.
+    shared = sorted(set(paired[0]).intersection(*paired[1:]))
+    for name, directions in zip([s.name for s in systems], paired):
+        missing = sorted(set().union(*paired) - set(directions))
+        if missing:
+            notes.append(f"not compared, {name} has no translations into them (or no references): " +
+                         ", ".join(f"{source} -> {target}" for source, target in missing))
+    notes += [note for target in sorted({t for _, t in shared}) for note in metrics_for(target).notes]
     blocks = [_compare_direction(systems, [p[key] for p in paired], test, samples, spm_model, families, neural)
-              for key in sorted(paired[0])]
-    pooled = [pooled_by_target(p) for p in paired]
+              for key in shared]
+    pooled = [pooled_by_target({key: p[key] for key in shared}) for p in paired]
     blocks += [_compare_direction(systems, [p[t] for p in pooled], test, samples, spm_model, families, neural)
                for t in sorted(pooled[0])]
+    if not blocks:
+        raise SeedMTError("nothing to compare: the datasets share no translation direction with references")
     return {"baseline": systems[0].name, "test": TESTS[test],
             "samples": samples or DEFAULT_SAMPLES[test],
             "systems": [{"name": s.name, **system_description(s.out_dir)} for s in systems],

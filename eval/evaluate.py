@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedmt.eval.resegment import join_segments, resegment
+from seedmt.eval.resegment import join_segments, resegment, ResegmentTooLarge
+from seedmt.core.metric_settings import metrics_for
 from seedmt.eval.metrics import DEFAULT_METRICS, SPBLEU_SKIPPED, corpus_scores, make_metrics, segment_chrf
 from seedmt.eval.references import (DocumentReference, check_segment_ids, load_references, reference_targets,
                              segmentation_changed)
@@ -131,7 +132,11 @@ def pair_dataset(out_dir: Path, references_dir: Path, targets: list[str] | None 
             if doc_id not in references:
                 notes.append(f"{doc_id} -> {target}: no reference file ({references_dir}/{target}/{doc_id}.jsonl)")
                 continue
-            paired = pair_document(rows, references[doc_id], target)
+            try:
+                paired = pair_document(rows, references[doc_id], target)
+            except ResegmentTooLarge as err:  # one document left out, named; the others are scored
+                notes.append(f"{doc_id} -> {target}: not scored: {err}")
+                continue
             key = (paired.source_lang, target)
             directions.setdefault(key, PairedSegments(*key)).extend(paired)
         unused = sorted(set(references) - set(documents))
@@ -255,6 +260,7 @@ def evaluate(out_dir: Path, references_dir: Path, *, targets: list[str] | None =
         directions, notes = pair_dataset(Path(out_dir), Path(references_dir), targets)
         if spm_model is None and "bleu" in metrics:
             notes.append(SPBLEU_SKIPPED)
+        notes += [note for target in sorted({t for _, t in directions}) for note in metrics_for(target).notes]
         if neural and any(p.resegmented_documents for p in directions.values()):
             notes.append("COMET: re-segmented documents are left out (their units follow no source segment)")
         return {

@@ -17,7 +17,7 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from sacrebleu.metrics import CHRF
+from seedmt.core.metric_settings import metrics_for
 
 from seedmt.eval.evaluate import pair_dataset, per_document_scores, system_description
 from seedmt.eval.metrics import segment_chrf
@@ -134,7 +134,7 @@ def _segment_references(out_dir: Path, references_dir: Path | None,
                                                    segment_chrf(paired.hypotheses, paired.references), comet_scores):
             for segment_id in members:  # segments sharing one reference show it on each row
                 per_segment[(segment_id, target)] = (ref, chrf, comet_score)
-        for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
+        for doc_id, scores in per_document_scores(paired, {"chrF2++": metrics_for(target).chrf()}).items():
             per_doc[doc_id][target] = scores["chrF2++"]
     return per_segment, dict(per_doc), notes
 

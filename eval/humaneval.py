@@ -3,8 +3,10 @@
 - **MQM** (Freitag et al. 2021, the weights of WMT's MQM scoring): each error weighs 5 when major and 1 when
   minor, 0.1 for a minor Fluency/Punctuation error, and 25 for a non-translation; a translation's penalty is the
   sum of its errors' weights (0 when the rater marked none). A system's `mqm_per_segment` is the mean penalty of
-  its rated segments (each rater's rating of a segment counts once); `mqm_per_100_words` divides the summed
-  penalty by the source words of those segments (characters / 2 for a source written without spaces) x 100.
+  its rated segments, each segment counting once with the mean of its raters' penalties (the same per-item values
+  the interval, the tests and the clusters use); `mqm_per_100_words` divides the summed per-segment penalties by
+  the source words of those segments (characters / 2 for a source written without spaces) x 100. An error marked
+  twice, or spans that overlap, count once.
   Lower is better.
 - **ESA** (error span annotation, WMT 2024): the mean of the 0-100 scores; higher is better.
 - Per system, a 95% interval from bootstrap resampling of the items (the campaign's segments); between every two
@@ -43,6 +45,7 @@ PERMUTATIONS = 10000
 SIGNIFICANCE = 0.05
 TSV_COLUMNS = ("system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category", "severity")
 NO_ERROR = "No-error"
+MISSING = "[MISSING]"
 
 
 def mqm_weight(severity: str, category: str | None) -> float:
@@ -58,7 +61,18 @@ def mqm_weight(severity: str, category: str | None) -> float:
 
 
 def mqm_penalty(judged: TranslationJudgement) -> float:
-    return sum(mqm_weight(span.severity, span.category) for span in judged.spans)
+    """The sum of the translation's error weights. An error marked twice counts once: spans that overlap (a
+    stored judgement from before overlaps were refused, an imported one) count as one error of the heaviest
+    weight among them."""
+    total, cluster_end, cluster_weight = 0.0, None, 0.0
+    for span in sorted(set(judged.spans), key=lambda s: (s.start, s.end)):
+        weight = mqm_weight(span.severity, span.category)
+        if cluster_end is not None and (span.start < cluster_end or span.start == span.end == cluster_end):
+            cluster_end, cluster_weight = max(cluster_end, span.end), max(cluster_weight, weight)
+            continue
+        total += cluster_weight
+        cluster_end, cluster_weight = span.end, weight
+    return total + cluster_weight
 
 
 def source_words(text: str, lang: str) -> float:
@@ -204,27 +218,30 @@ class _Comet:
 def _metric_scores(items: dict[int, Item], systems: list[str], item_ids: list[int], references: dict[str, str],
                    target: str, comet_model: str | None = None) -> dict[str, dict]:
     """Per metric: segment scores (item, system) and system scores, on items with a reference."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
+    from seedmt.core.metric_settings import metrics_for
 
-    chinese = written_without_spaces(target)
-    metrics = {"BLEU": BLEU(tokenize="zh" if chinese else "13a", effective_order=True),
-               "chrF2++": CHRF(word_order=2), "TER": TER(asian_support=chinese)}
+    settings = metrics_for(target)
+    # (segment-level metric, corpus-level metric): the same settings as `seedmt eval`; BLEU of one sentence with
+    # effective order, as sacrebleu recommends
+    metrics = {"BLEU": (settings.bleu(sentence=True), settings.bleu()), "chrF2++": (settings.chrf(),) * 2,
+               "TER": (settings.ter(),) * 2}
     usable = [i for i in item_ids if items[i].segment_id in references]
     out = {}
-    for name, metric in metrics.items():
+    for name, (sentence_metric, corpus_metric) in metrics.items():
         segment, system_scores = {}, {}
         for s in systems:
             hyps, refs = [], []
             for i in usable:
                 text = items[i].translations[items[i].systems.index(s)]
                 reference = references[items[i].segment_id]
-                value = metric.sentence_score(text, [reference]).score
+                value = sentence_metric.sentence_score(text, [reference]).score
                 segment[(i, s)] = -value if name == "TER" else value
                 hyps.append(text)
                 refs.append(reference)
-            corpus = metric.corpus_score(hyps, [refs]).score if hyps else float("nan")
+            corpus = corpus_metric.corpus_score(hyps, [refs]).score if hyps else float("nan")
             system_scores[s] = -corpus if name == "TER" else corpus
-        out[name] = {"segments": segment, "systems": system_scores, "items": usable}
+        signature = str(corpus_metric.get_signature()) if usable else None
+        out[name] = {"segments": segment, "systems": system_scores, "items": usable, "signature": signature}
     if comet_model is not None:
         comet, segment, system_scores = _Comet(comet_model), {}, {}
         for s in systems:
@@ -258,7 +275,8 @@ def metric_trust(items: dict[int, Item], systems: list[str], human: dict[tuple[i
         out[name] = {"kendall_tau": None if math.isnan(tau.statistic) else round(float(tau.statistic), 4),
                      "kendall_p": None if math.isnan(tau.pvalue) else round(float(tau.pvalue), 4),
                      "segments": len(keys), "pairwise_accuracy": round(agree / len(pairs), 4) if pairs else None,
-                     "system_scores": {s: round(v, 4) for s, v in scores["systems"].items()}}
+                     "system_scores": {s: round(v, 4) for s, v in scores["systems"].items()},
+                     "signature": scores.get("signature")}
     return out
 
 
@@ -297,11 +315,13 @@ def campaign_report(path: Path, references_dir: Path | None = None, *, seed: int
             entry.update(esa_mean=round(float(values.mean()), 4) if len(values) else None,
                          esa_ci95=_bootstrap_ci(values, rng))
         else:
-            ratings = [(i, v) for (i, s), vs in human.items() if s == system for v in vs]
-            words = sum(source_words(items[i].source, items[i].source_lang) for i, _ in ratings)
-            entry.update(mqm_per_segment=round(float(np.mean([v for _, v in ratings])), 4) if ratings else None,
-                         mqm_per_100_words=round(100 * sum(v for _, v in ratings) / words, 4) if words else None,
-                         rated_segments=len(ratings), mqm_ci95=_bootstrap_ci(values, rng))
+            # the same data as the interval and the tests: each item once, the mean of its raters' penalties
+            words = sum(source_words(items[i].source, items[i].source_lang) for i in item_ids)
+            entry.update(mqm_per_segment=round(float(values.mean()), 4) if len(values) else None,
+                         mqm_per_100_words=round(100 * float(values.sum()) / words, 4) if words else None,
+                         rated_segments=len(item_ids),
+                         ratings=sum(len(vs) for (i, s), vs in human.items() if s == system and i in set(item_ids)),
+                         mqm_ci95=_bootstrap_ci(values, rng))
         per_system[system] = entry
     p_values, pairwise = {}, []
     for x, a in enumerate(systems):
@@ -329,6 +349,10 @@ def campaign_report(path: Path, references_dir: Path | None = None, *, seed: int
 # --- the MQM TSV layout WMT publishes -------------------------------------------------------------------------------
 
 def _marked(text: str, start: int, end: int) -> str:
+    """The translation with the span in `<v>...</v>`; an omission (the slot after the text) as `<v>[MISSING]</v>`,
+    as WMT's ESA data marks it."""
+    if start == end == len(text):
+        return f"{text} <v>{MISSING}</v>"
     return f"{text[:start]}<v>{text[start:end]}</v>{text[end:]}"
 
 
@@ -364,7 +388,8 @@ def export_mqm_tsv(path: Path) -> str:
 
 def score_mqm_tsv(path: Path) -> dict:
     """Per system, the mean MQM penalty per rated segment of a WMT-layout MQM TSV (a segment rated "No-error"
-    counts with penalty 0), the segments and the raters."""
+    counts with penalty 0; a segment rated by several raters counts once, with their mean; an error listed twice
+    counts once), the segments and the raters."""
     text = Path(path).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
     if not rows:
@@ -377,6 +402,7 @@ def score_mqm_tsv(path: Path) -> dict:
         column = {name: k for k, name in enumerate(TSV_COLUMNS)}
     penalties: dict[str, dict[tuple, float]] = defaultdict(dict)
     raters: dict[str, set] = defaultdict(set)
+    seen: set[tuple] = set()
     for number, row in enumerate(rows, 2):
         if not any(cell.strip() for cell in row):
             continue
@@ -384,12 +410,24 @@ def score_mqm_tsv(path: Path) -> dict:
             raise ValueError(f"{path}: line {number}: expected the columns {', '.join(TSV_COLUMNS)}")
         system = row[column["system"]]
         key = (row[column["doc"]] if "doc" in column else "", row[column["seg_id"]], row[column["rater"]])
+        error = (system, key, row[column["target"]] if "target" in column else "", row[column["category"]],
+                 row[column["severity"]])
+        if error in seen:  # the same error listed twice counts once
+            continue
+        seen.add(error)
         weight = mqm_weight(row[column["severity"]], row[column["category"]])
         penalties[system][key] = penalties[system].get(key, 0.0) + weight
         raters[system].add(row[column["rater"]])
-    return {"systems": {system: {"mqm_per_segment": round(sum(v.values()) / len(v), 4), "segments": len(v),
-                                 "raters": sorted(raters[system])}
-                        for system, v in sorted(penalties.items())}}
+    out = {}
+    for system, by_rating in sorted(penalties.items()):
+        # each segment once, with the mean of its raters' penalties (as a campaign's report counts it)
+        by_segment: dict[tuple, list[float]] = defaultdict(list)
+        for (doc, segment, _), penalty in by_rating.items():
+            by_segment[(doc, segment)].append(penalty)
+        means = [sum(v) / len(v) for v in by_segment.values()]
+        out[system] = {"mqm_per_segment": round(sum(means) / len(means), 4), "segments": len(means),
+                       "ratings": len(by_rating), "raters": sorted(raters[system])}
+    return {"systems": out}
 
 
 def report_markdown(report: dict) -> str:

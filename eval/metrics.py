@@ -1,7 +1,7 @@
 """Translation metrics, all computed by sacrebleu, each reported with its sacrebleu signature.
 
-- BLEU: `tokenize="zh"` for Chinese targets, `13a` otherwise (sacrebleu's defaults for WMT).
-- chrF2++ (word_order=2, what NLLB reports), chrF2, TER (`asian_support` for Chinese targets).
+- BLEU, chrF2++ (word_order=2, what NLLB reports), chrF2 and TER with the per-language settings of
+  `seedmt.core.metric_settings.metrics_for`, the one place that decides them for every score seedmt computes.
 - spBLEU (BLEU on FLORES-200 SentencePiece pieces) only with a local SentencePiece model file: sacrebleu's
   own `flores200` tokenizer downloads the model, which is not possible offline. The NLLB checkpoint's
   `sentencepiece.bpe.model` is that model; its sha256 is reported so a score can be traced to the file."""
@@ -12,12 +12,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics import BLEU
 from sacrebleu.metrics.base import Metric
 
-from seedmt.core.languages import script_of
-
-CHINESE_SCRIPTS = {"Hans", "Hant"}
+from seedmt.core.metric_settings import metrics_for
 METRIC_ORDER = ("COMET", "COMETKiwi", "BLEU", "spBLEU", "chrF2++", "chrF2", "TER")
 # What `--metrics` names: bleu (with spBLEU when a SentencePiece model is given), chrf (chrF2++ and chrF2), ter,
 # comet (reference-based) and cometkiwi (reference-free), both in seedmt.eval.comet.
@@ -30,7 +28,7 @@ SPBLEU_SKIPPED = ("spBLEU skipped: sacrebleu's flores200 tokenizer downloads its
 
 
 def bleu_tokenizer(target: str) -> str:
-    return "zh" if script_of(target) in CHINESE_SCRIPTS else "13a"
+    return metrics_for(target).bleu_tokenize
 
 
 class _SentencePieceTokenizer:
@@ -63,17 +61,17 @@ class LocalSpmBLEU(BLEU):
 def make_metrics(target: str, spm_model: Path | None = None,
                  families: Sequence[str] = DEFAULT_METRICS) -> dict[str, Metric]:
     """The sacrebleu metrics among `families` (COMET is scored apart, by seedmt.eval.comet)."""
-    chinese = script_of(target) in CHINESE_SCRIPTS
+    settings = metrics_for(target)
     metrics: dict[str, Metric] = {}
     if "bleu" in families:
-        metrics["BLEU"] = BLEU(tokenize=bleu_tokenizer(target))
+        metrics["BLEU"] = settings.bleu()
         if spm_model is not None:
             metrics["spBLEU"] = LocalSpmBLEU(spm_model)
     if "chrf" in families:
-        metrics["chrF2++"] = CHRF(word_order=2)
-        metrics["chrF2"] = CHRF()
+        metrics["chrF2++"] = settings.chrf(word_order=2)
+        metrics["chrF2"] = settings.chrf(word_order=0)
     if "ter" in families:
-        metrics["TER"] = TER(asian_support=chinese)
+        metrics["TER"] = settings.ter()
     return metrics
 
 
@@ -93,5 +91,5 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[str], metrics:
 
 def segment_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
     """Sentence-level chrF2++ per segment (for reports; corpus scores are not averages of these)."""
-    chrf = CHRF(word_order=2)
+    chrf = metrics_for("eng_Latn").chrf()  # chrF's settings are the same for every language
     return [round(chrf.sentence_score(h, [r]).score, 2) for h, r in zip(hypotheses, references, strict=True)]

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedmt.core.errors import SeedMTError
-from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, ReviewStore, hter, store_path
+from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, ReviewStore, hter, store_fingerprint, store_path
 from seedmt.dataset.schema import SEGMENTS, TRANSLATION_COLUMN
 from seedmt.dataset.storage import open_dataset
-from seedmt.eval.references import POST_EDITS, Provenance, file_input, folder_input, write_reference
+from seedmt.eval.references import POST_EDITS, Provenance, folder_input, write_reference
 
 ORIGIN = {EDITED: "post-edited", ACCEPTED: "accepted as is"}
 
@@ -76,15 +76,29 @@ def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
     return out
 
 
-def reviewed_provenance(reference: ReviewedReference, dataset_dir: Path, made_by: str) -> Provenance:
+@dataclass(frozen=True)
+class ReviewSource:
+    """What every reference of one export comes from, read once: the dataset and the review store as they are
+    now (the store fingerprinted by its content, committed WAL included), and the run that translated."""
+    inputs: tuple[dict, ...]
+    run: dict
+
+    @classmethod
+    def of(cls, dataset_dir: Path) -> ReviewSource:
+        dataset_dir = Path(dataset_dir)
+        store = store_path(dataset_dir)
+        return cls((folder_input("dataset", dataset_dir),
+                    {"role": "review store", "path": str(store), "sha256": store_fingerprint(store)}),
+                   open_dataset(dataset_dir).run)
+
+
+def reviewed_provenance(reference: ReviewedReference, source: ReviewSource, made_by: str) -> Provenance:
     """How a reviewed reference was made: from which dataset, review store and system, by whom, and how many
     segments of each kind."""
-    dataset_dir = Path(dataset_dir)
-    run = open_dataset(dataset_dir).run
     return Provenance(
         made_by, reference.doc_id, reference.target,
-        inputs=[folder_input("dataset", dataset_dir), file_input("review store", store_path(dataset_dir))],
-        settings={"run_id": run["run_id"], "system": run["signature"]},
+        inputs=[dict(x) for x in source.inputs],
+        settings={"run_id": source.run["run_id"], "system": source.run["signature"]},
         counts={"segments": len(reference.lines), **dict(reference.kinds),
                 "mean_hter": round(sum(reference.hters) / len(reference.hters), 2) if reference.hters else None},
         reviewers=sorted(reference.reviewers))
@@ -97,6 +111,7 @@ def post_edit_references(dataset_dir: Path) -> Iterator[Path]:
     if not references:
         raise SeedMTError(f"no translation of {dataset_dir} is accepted or post-edited yet (`seedmt review`)")
     with tempfile.TemporaryDirectory(prefix="seedmt-post-edits-") as folder:
+        source = ReviewSource.of(dataset_dir)
         for reference in references:
-            write_reference(Path(folder), reviewed_provenance(reference, dataset_dir, POST_EDITS), reference.lines)
+            write_reference(Path(folder), reviewed_provenance(reference, source, POST_EDITS), reference.lines)
         yield Path(folder)

@@ -4,6 +4,15 @@ from __future__ import annotations
 from seedmt.eval.metrics import METRIC_ORDER
 
 
+def _score(value, template: str = "{:.2f}") -> str:
+    """A score as a table shows it; "-" where there is none (COMET with only re-segmented references)."""
+    return "-" if value is None or value != value else template.format(value)
+
+
+def _is_baseline(row: dict) -> bool:
+    return row.get("baseline", row["p_value"] is None)
+
+
 def _direction(block: dict) -> str:
     return f"{block['source_lang'] if block['source_lang'] != '*' else 'all'} → {block['target']}"
 
@@ -31,7 +40,7 @@ def evaluation_markdown(report: dict) -> str:
              "| direction | segments | " + " | ".join(metrics) + " |",
              "|---|---:|" + "---:|" * len(metrics)]
     for block in blocks:
-        cells = [f"{block['scores'][m]['score']:.2f}" if m in block["scores"] else "-" for m in metrics]
+        cells = [_score(block["scores"][m]["score"]) if m in block["scores"] else "-" for m in metrics]
         lines.append(f"| {_direction(block)} | {block['segments']} | " + " | ".join(cells) + " |")
     lines += ["", "Signatures:", *_signatures(blocks, "scores", lambda v: v["signature"])]
     if report["notes"]:
@@ -41,8 +50,10 @@ def evaluation_markdown(report: dict) -> str:
 
 def _p_value(row: dict) -> str:
     p = row["p_value"]
-    if p is None:
+    if _is_baseline(row):
         return "baseline"
+    if p is None:
+        return "-"
     if row.get("note"):
         return f"{p:.4f} ({row['note']})"
     return f"{p:.4f}" + (" *" if p < 0.05 else "")
@@ -56,11 +67,11 @@ def summary_rows(report: dict, metric: str = "chrF2++") -> tuple[list[str], list
     for block in (b for b in report["directions"] if metric in b["metrics"]):
         cells = []
         for row in block["metrics"][metric]["systems"]:
-            if row["p_value"] is None:
-                cells.append(f"{row['score']:.2f}")
+            if _is_baseline(row):
+                cells.append(_score(row["score"]))
             else:
-                star = " *" if row["p_value"] < 0.05 and not row.get("note") else ""
-                cells.append(f"{row['score']:.2f} ({row['delta']:+.2f}{star})")
+                star = " *" if row["p_value"] is not None and row["p_value"] < 0.05 and not row.get("note") else ""
+                cells.append(f"{_score(row['score'])} ({_score(row['delta'], '{:+.2f}')}{star})")
         rows.append((_direction(block), cells))
     return names, rows
 
@@ -88,9 +99,9 @@ def comparison_markdown(report: dict) -> str:
                   "| metric | system | score | Δ | 95% CI | p |", "|---|---|---:|---:|---:|---|"]
         for metric in _metrics_in([block], "metrics"):
             for row in block["metrics"][metric]["systems"]:
-                ci = f"± {row['ci95']:.2f}" if row["ci95"] is not None else "-"
-                lines.append(f"| {metric} | {row['system']} | {row['score']:.2f} | {row['delta']:+.2f} | {ci} | "
-                             f"{_p_value(row)} |")
+                ci = _score(row["ci95"], "± {:.2f}")
+                lines.append(f"| {metric} | {row['system']} | {_score(row['score'])} | "
+                             f"{_score(row['delta'], '{:+.2f}')} | {ci} | {_p_value(row)} |")
     lines += ["", "Signatures:", *_signatures(report["directions"], "metrics", lambda v: v["signature"])]
     if report["notes"]:
         lines += ["", "Notes:", *[f"- {n}" for n in report["notes"]]]

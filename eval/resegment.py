@@ -12,7 +12,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import sentence_joiner, written_without_spaces
+
+# The edit-distance matrix holds (hypothesis tokens + 1) x (reference tokens + 1) 32-bit cells: 2 GiB at most.
+MAX_MATRIX_CELLS = 2 ** 29
+
+
+class ResegmentTooLarge(SeedMTError):
+    """A document too long to re-segment as one piece."""
+
 
 _WORD = re.compile(r"\w+|[^\w\s]")  # punctuation apart, so "happy." still matches "happy"
 _CHAR = re.compile(r"\S")
@@ -81,6 +90,10 @@ def resegment(hypothesis: str, references: Sequence[str], target: str, *, ignore
         ref.extend(norm(reference[a:b]) for a, b in _tokens(reference, by_character))
         boundaries.append(len(ref))
     ref.extend(norm(references[-1][a:b]) for a, b in _tokens(references[-1], by_character))
+    if (len(hyp) + 1) * (len(ref) + 1) > MAX_MATRIX_CELLS:
+        raise ResegmentTooLarge(f"{len(hyp):,} x {len(ref):,} tokens is too long to re-segment in one piece (at "
+                                f"most {MAX_MATRIX_CELLS:,} cells, {MAX_MATRIX_CELLS * 4 // 2**20:,} MiB); give the "
+                                "translation sentence by sentence, or split the document")
     cuts = _split_points(_edit_distance_matrix(hyp, ref), hyp, ref, boundaries)
     pieces = []
     for start, end in zip([0, *cuts], [*cuts, len(hyp_spans)]):

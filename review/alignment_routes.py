@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from seedmt.core.errors import SeedMTError
@@ -14,6 +15,25 @@ from seedmt.eval.references import IMPORTED, REFERENCE_SUFFIX, provenance_path, 
 from seedmt.review.alignments import AlignmentEditor, AlignmentStoreError, StaleVersion
 from seedmt.review.schemas import (AlignmentGold, AlignmentOperation, AlignmentStep, BadRequest, NewAlignment,
                                    parse)
+
+
+class SessionIdConvertor(Convertor):
+    """A session id in a path: ASCII digits that fit SQLite's integers (Starlette's `int` would take a number
+    of any length and fail on it)."""
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("session", SessionIdConvertor())
+
+
+def _session_id(request: Request) -> int:
+    return request.path_params["session_id"]
 
 
 def _inside(folder: Path, relative: object) -> Path | None:
@@ -74,7 +94,7 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
     async def editor_page(request: Request) -> Response:
         the_editor = await editor()
         try:
-            session = the_editor.store.session(request.path_params["session_id"])
+            session = the_editor.store.session(_session_id(request))
         except AlignmentStoreError:
             return render("error.html", 404, message="no such alignment session")
         return render("align.html", session=session)
@@ -110,12 +130,12 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
     async def state(request: Request) -> Response:
         the_editor = await editor()
         try:
-            return JSONResponse(the_editor.store.session(request.path_params["session_id"]).view())
+            return JSONResponse(the_editor.store.session(_session_id(request)).view())
         except SeedMTError as err:
             return problem(err)
 
     async def operate(request: Request) -> Response:
-        session_id = request.path_params["session_id"]
+        session_id = _session_id(request)
         what = request.path_params["what"]
         try:
             raw = await request.body()
@@ -147,17 +167,17 @@ def alignment_routes(editor_factory, render, references_dir: Path | None) -> lis
     async def anchors(request: Request) -> Response:
         the_editor = await editor()
         try:
-            text = the_editor.anchors_jsonl(request.path_params["session_id"])
+            text = the_editor.anchors_jsonl(_session_id(request))
         except SeedMTError as err:
             return problem(err)
         return PlainTextResponse(text, media_type="application/x-ndjson", headers={
-            "Content-Disposition": f'attachment; filename="anchors-{request.path_params["session_id"]}.jsonl"'})
+            "Content-Disposition": f'attachment; filename="anchors-{_session_id(request)}.jsonl"'})
 
     return [
         Route("/align", sessions_page),
-        Route("/align/{session_id:int}", editor_page),
+        Route("/align/{session_id:session}", editor_page),
         Route("/api/align", create, methods=["POST"]),
-        Route("/api/align/{session_id:int}", state),
-        Route("/api/align/{session_id:int}/anchors.jsonl", anchors),
-        Route("/api/align/{session_id:int}/{what}", operate, methods=["POST"]),
+        Route("/api/align/{session_id:session}", state),
+        Route("/api/align/{session_id:session}/anchors.jsonl", anchors),
+        Route("/api/align/{session_id:session}/{what}", operate, methods=["POST"]),
     ]

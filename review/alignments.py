@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -33,7 +34,7 @@ from seedmt.core.languages import sentence_joiner, text_direction
 from seedmt.eval.reference_import import reference_lines
 from seedmt.eval.references import (ALIGNMENT_EDITOR, IMPORTED, Provenance, ReferenceOverwriteError, reference_path,
                                     write_reference)
-from seedmt.text.prepare import prepare_text
+from seedmt.text.prepare import PreparationError, prepare_text
 
 STORE_SUFFIX = ".alignments.sqlite"
 KEPT_PAIRS = 8
@@ -277,9 +278,14 @@ class AlignmentEditor:
                 path.parent.mkdir()
                 path.write_text(text, encoding="utf-8")
                 paths.append(path)
-            source = prepare_text(paths[0], source_lang or None, role="source")
-            target = prepare_text(paths[1], target_lang or None, role="target")
-        return self._start(source, target, source_name, target_name, links_jsonl)
+            prepared = []
+            for path, name, lang, role in ((paths[0], source_name, source_lang, "source"),
+                                           (paths[1], target_name, target_lang, "target")):
+                try:
+                    prepared.append(prepare_text(path, lang or None, role=role))
+                except PreparationError as err:
+                    raise AlignmentStoreError(_for_the_page(err.problem, name, path, role)) from None
+        return self._start(prepared[0], prepared[1], source_name, target_name, links_jsonl)
 
     def start_from_files(self, source_path: Path, target_path: Path, source_lang: str | None,
                          target_lang: str | None) -> int:
@@ -415,6 +421,17 @@ class AlignmentEditor:
 class _Segment:
     segment_id: str
     text: str
+
+
+def _for_the_page(problem: str, name: str, path: Path, role: str) -> str:
+    """A preparation problem of an uploaded file as the page shows it: named as the person named the file (not
+    the server's temporary copy) and with the page's advice, not the command line's."""
+    problem = problem.replace(str(path), name).replace(str(path.with_suffix(".lang").name), "a .lang file")
+    field = "document" if role == "source" else "translation"
+    problem = re.sub(rf"pass --{role}-lang \S+( or write the code into \S+)?",
+                     f"type the {field}'s language code (e.g. eng_Latn) in the form", problem)
+    problem = problem.replace(f"--{role}-lang", f"the {field}'s language code")
+    return f"{name}: {problem}"
 
 
 def _safe_name(name: str) -> str:

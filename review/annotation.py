@@ -8,6 +8,7 @@ another. The page gets, per item, the source with its context and the translatio
 shuffled them; the server keeps which system each position holds."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -24,6 +25,9 @@ from seedmt.dataset.campaigns import (MQM_CATEGORIES, CampaignError, CampaignSto
 from seedmt.eval.humaneval import judgements_json
 from seedmt.review.app import HERE, MAX_SECONDS, Guard, ReviewSettings
 from seedmt.review.schemas import BadRequest, Judgement, parse
+
+
+POSITION = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" and "٣" are not positions
 
 
 def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: str) -> Starlette:
@@ -48,13 +52,15 @@ def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: s
         return HTMLResponse(html)
 
     def item_json(position: int) -> dict:
+        # An item is named by its position in this annotator's queue, never by its id: ids would tell a
+        # quality-control copy (numbered after every regular item) from the rest.
         item = store.item(queue[position])
         judged = store.judgement(annotator, item.id)
         return {"position": position, "total": len(queue), "judged": store.judged_count(annotator),
-                "protocol": protocol, "spaced": not written_without_spaces(target),
-                "item": {"id": item.id, "doc": item.doc_id, "source": item.source, "before": item.before,
-                         "after": item.after, "translations": item.translations,
-                         "source_dir": text_direction(item.source_lang), "target_dir": text_direction(target)},
+                "protocol": protocol, "spaced": not written_without_spaces(target), "offsets": "code points",
+                "item": {"source": item.source, "before": item.before, "after": item.after,
+                         "translations": item.translations, "source_dir": text_direction(item.source_lang),
+                         "target_dir": text_direction(target)},
                 "judgement": judgements_json(judged), "version": judged.version if judged else 0}
 
     async def current(request: Request) -> Response:
@@ -62,10 +68,11 @@ def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: s
         if raw is None:
             following = store.next_item(annotator)
             position = queue.index(following) if following is not None else max(0, len(queue) - 1)
-        elif raw.isdigit() and int(raw) < len(queue):
+        elif POSITION.fullmatch(raw) and int(raw) < len(queue):
             position = int(raw)
         else:
-            return JSONResponse({"error": f"position: 0 to {len(queue) - 1}"}, status_code=400)
+            return JSONResponse({"error": f"position: a number from 0 to {len(queue) - 1}", "field": "position"},
+                                status_code=400)
         finished = store.next_item(annotator) is None
         return JSONResponse({**item_json(position), "finished": finished})
 
@@ -76,8 +83,11 @@ def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: s
             return JSONResponse({"error": str(err), "field": err.field}, status_code=400)
         marks = [TranslationJudgement(tuple(Span(s.start, s.end, s.severity, s.category) for s in t.spans), t.score)
                  for t in body.translations]
+        if body.position >= len(queue):
+            return JSONResponse({"error": f"position: a number from 0 to {len(queue) - 1}", "field": "position"},
+                                status_code=400)
         try:
-            saved = await run_in_threadpool(store.judge, annotator, body.item_id, marks,
+            saved = await run_in_threadpool(store.judge, annotator, queue[body.position], marks,
                                             seconds=min(body.seconds, MAX_SECONDS), expected_version=body.version)
         except StaleJudgement as err:
             return JSONResponse({"error": str(err)}, status_code=409)

@@ -14,6 +14,7 @@ dataset folder is only read."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
@@ -29,8 +30,10 @@ from starlette.staticfiles import StaticFiles
 
 from seedmt.align.embed import DEFAULT_EMBEDDER
 from seedmt.align.similarity import LOW_SIMILARITY
+from seedmt.core.errors import SeedMTError, SettingsError
 from seedmt.core.languages import text_direction
-from seedmt.dataset.reviews import EDITED, STATUSES, LogMovedOn, Review, ReviewConflict, ReviewStore, hter, store_path
+from seedmt.dataset.reviews import (EDITED, STATUSES, LogMovedOn, Review, ReviewConflict, ReviewStore, UndoConflict,
+                                    hter, store_path)
 from seedmt.review.alignment_routes import alignment_routes
 from seedmt.review.alignments import AlignmentEditor, AlignmentStore
 from seedmt.review.alignments import store_path as alignment_store_path
@@ -46,6 +49,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: int() would also take "٣" or a 5,000-digit number
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
@@ -69,6 +73,10 @@ class ReviewSettings:
     allowed_hosts_extra: tuple[str, ...] = ()
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            check_public_url(self.public_url)
 
     def allowed_hosts(self) -> set[str]:
         """Host headers this server answers to (lower case; DNS rebinding sends another name)."""
@@ -99,6 +107,22 @@ class ReviewSettings:
             return f"{self.public_url.rstrip('/')}/?token={self.token}"
         host = "127.0.0.1" if self.host in WILDCARD_ADDRESSES else host_for_url(self.host)
         return f"http://{host}:{self.port}/?token={self.token}"
+
+
+def check_public_url(url: str) -> None:
+    """SettingsError unless `url` is an http(s) URL with a host and a valid port (checked at start, so that a
+    typo is one message, not a server that answers every request with an error)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port, host = parts.port, parts.hostname
+    except ValueError as err:
+        raise SettingsError(f"--public-url {url}: {err}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise SettingsError(f"--public-url {url}: expected http://HOST[:PORT]/ or https://HOST[:PORT]/")
+    if port == 0:
+        raise SettingsError(f"--public-url {url}: port 0 is not a port people can open")
 
 
 def _has_port(host: str) -> bool:
@@ -149,7 +173,8 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
     async def documents(request: Request) -> Response:
         reviews = store.reviews()
         summaries = queue.document_summaries(reviews)
-        effort = _effort(queue, reviews)
+        # HTER of every edit: in a worker thread, so that a large review log does not hold up other requests
+        effort = await run_in_threadpool(_effort, queue, reviews)
         return render("documents.html", documents=summaries, targets=queue.targets, effort=effort,
                       notes=queue.notes, dataset=str(settings.dataset_dir))
 
@@ -164,20 +189,26 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         status = params.get("status") or None
         flag = params.get("flag") or None
         order = "document" if params.get("order") == "document" else "worst"
-        try:
-            page = max(0, int(params.get("page", "0")))
-        except ValueError:
-            page = 0
+        raw_page = params.get("page", "0")
+        page = int(raw_page) if PAGE_NUMBER.fullmatch(raw_page) else 0
         reviews = store.reviews()
         selected = queue.select(reviews, doc=doc, target=target, flag=flag, status=status, order=order)
-        rows = [item_view(item, reviews) for item in selected[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
         pages = max(1, -(-len(selected) // PAGE_SIZE))
+        page = min(page, pages - 1)
+        rows = [item_view(item, reviews) for item in selected[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
         flags = sorted({f for item in queue.items for f in item.flags})
-        return render("review.html", rows=rows, total=len(selected), page=page, pages=pages,
+
+        def page_url(number: int) -> str:
+            from urllib.parse import urlencode
+
+            kept = {"doc": doc, "target": target, "status": status, "flag": flag, "order": order, "page": number}
+            return "/review?" + urlencode({k: v for k, v in kept.items() if v not in (None, "")})
+
+        return render("review.html", rows=rows, total=len(selected), page=page, pages=pages, page_url=page_url,
                       filters={"doc": doc or "", "target": target or "", "status": status or "", "flag": flag or "",
                                "order": order},
                       documents=sorted(queue.documents), targets=queue.targets, statuses=STATUSES, flags=flags,
-                      doc_effort=_effort(queue, reviews, doc) if doc else None)
+                      doc_effort=await run_in_threadpool(_effort, queue, reviews, doc) if doc else None)
 
     async def act(request: Request) -> Response:
         try:
@@ -218,6 +249,10 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         except LogMovedOn as err:
             return JSONResponse({"error": str(err), "log_version": store.log_version(settings.reviewer)},
                                 status_code=409)
+        except UndoConflict as conflict:  # someone acted on the segment since: their work stays, shown to this tab
+            return JSONResponse({"error": str(conflict), "log_version": store.log_version(settings.reviewer),
+                                 "current": _review_json(conflict.current, queue.by_key.get(
+                                     (conflict.current.segment_id, conflict.current.target)))}, status_code=409)
         log_version = store.log_version(settings.reviewer)
         if review is None:
             return JSONResponse({"review": None, "log_version": log_version})
@@ -392,7 +427,14 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
     import uvicorn
 
     app = app or create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    try:
+        listening = _listen(settings.host, settings.port)
+    except SeedMTError:
+        app.state.store.close()
+        raise
+    # timeout_graceful_shutdown: a stop is not held up by a client that never finishes sending its request
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     url = settings.url()
 
@@ -409,7 +451,7 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
     import asyncio
 
     async def main() -> None:
-        await asyncio.gather(server.serve(), announce())
+        await asyncio.gather(server.serve(sockets=[listening]), announce())
 
     import signal
 
@@ -420,11 +462,31 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
     try:
         asyncio.run(main())
     finally:
+        listening.close()
         app.state.store.close()
         if app.state.alignment_editor is not None:
             app.state.alignment_editor.store.close()
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _listen(host: str, port: int):
+    """The listening socket, bound here so that a port in use is one clear error (uvicorn would print an
+    asyncio traceback)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host.strip("[]"), port))
+    except OSError as err:
+        listening.close()
+        raise SeedMTError(f"cannot listen on {host_for_url(host)}:{port}: {err.strerror or err} (another program "
+                          "holds the port? pick another with --port)") from None
+    listening.listen(2048)
+    listening.set_inheritable(True)
+    return listening
 
 
 def _interrupt(signum, frame) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seedmt.core.errors import SeedMTError
-from seedmt.eval.post_edits import reviewed_provenance, reviewed_references
+from seedmt.eval.post_edits import ReviewSource, reviewed_provenance, reviewed_references
 from seedmt.eval.references import REVIEW_EXPORT, check_replaceable, reference_path, write_reference
 
 
@@ -27,5 +27,6 @@ def export_references(dataset_dir: Path, references_dir: Path, *, force: bool = 
     # every file checked before any is written: a refused export changes nothing
     check_replaceable([reference_path(references_dir, r.target, r.doc_id) for r in references], (REVIEW_EXPORT,),
                       force)
-    return [write_reference(references_dir, reviewed_provenance(r, dataset_dir, REVIEW_EXPORT), r.lines, force=force)
+    source = ReviewSource.of(dataset_dir)  # the dataset and the store read and fingerprinted once
+    return [write_reference(references_dir, reviewed_provenance(r, source, REVIEW_EXPORT), r.lines, force=force)
             for r in references]

@@ -95,7 +95,7 @@ class ReviewQueue:
         """Reference and chrF2++ per item, where the references follow the dataset's segmentation."""
         from seedmt.eval.evaluate import pair_dataset, per_document_scores
         from seedmt.eval.metrics import segment_chrf
-        from sacrebleu.metrics import CHRF
+        from seedmt.core.metric_settings import metrics_for
 
         try:
             directions, notes = pair_dataset(self.dataset_dir, references_dir)
@@ -110,7 +110,7 @@ class ReviewQueue:
                     item = self.by_key.get((segment_id, target))
                     if item is not None:
                         item.reference, item.chrf = reference, round(chrf, 2)
-            for doc_id, scores in per_document_scores(paired, {"chrF2++": CHRF(word_order=2)}).items():
+            for doc_id, scores in per_document_scores(paired, {"chrF2++": metrics_for(target).chrf()}).items():
                 self.documents[doc_id].chrf[target] = round(scores["chrF2++"], 2)
 
     def select(self, reviews: dict[tuple[str, str], Review], *, doc: str | None = None, target: str | None = None,
@@ -134,7 +134,8 @@ class ReviewQueue:
             for item in doc.items:
                 counts[status_of(item, reviews)] += 1
             out.append({"doc_id": doc.doc_id, "source_lang": doc.source_lang, "segments": doc.segments,
-                        "items": len(doc.items), "reviewed": len(doc.items) - counts[UNREVIEWED],
+                        "items": len(doc.items), "to_review": counts[UNREVIEWED],
+                        "reviewed": len(doc.items) - counts[UNREVIEWED],
                         "flagged": sum(bool(item.flags) for item in doc.items),
                         "low_similarity": sum(item.similarity is not None and item.similarity < LOW_SIMILARITY
                                               for item in doc.items),

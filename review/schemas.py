@@ -122,9 +122,10 @@ class TranslationMarks(_Body):
 
 
 class Judgement(_Body):
-    """A human-evaluation judgement of one item: per translation (in the order shown) its error spans and, for
-    ESA, its score; `version` is the item's judgement version the page saw (0: not judged yet)."""
-    item_id: int = Field(ge=1, le=MAX_VERSION)
+    """A human-evaluation judgement of one item: per translation (in the order shown) its error spans (offsets in
+    Unicode code points) and, for ESA, its score; `position`: the item's place in the annotator's queue;
+    `version` is the item's judgement version the page saw (0: not judged yet)."""
+    position: int = Field(ge=0, le=MAX_VERSION)
     version: int = Version
     seconds: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     translations: list[TranslationMarks] = Field(min_length=1, max_length=32)

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from seedmt.core.languages import sentence_joiner
 from seedmt.eval.references import load_references
 from seedmt.text.segment import DEFAULT_MAX_CHARS, segment_document
@@ -385,3 +387,21 @@ def review_client(reviewed_dataset: Path, tmp_path: Path, **settings):
         app.state.store.close()
         if app.state.alignment_editor is not None:
             app.state.alignment_editor.store.close()
+
+
+def skip_outside_ci(reason: str) -> None:
+    """Skip with `reason` here; under CI (where `CI` is set) the same condition fails the run, since CI
+    installs everything these tests need."""
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI must run this test")
+    pytest.skip(reason)
+
+
+def import_or_fail_in_ci(module: str):
+    """`pytest.importorskip`, except under CI, where a missing test dependency is a failure."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        skip_outside_ci(f"{module} is not installed")

@@ -14,6 +14,9 @@ from seedmt.align.embed import load_embedder
 from tests.helpers import ALL_CASES, build_case, link_pairs, scores
 from tests.helpers import EXPECTED_SEED_LANGS
 
+# every test here aligns with the real encoder: tens of seconds each
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def embedder():

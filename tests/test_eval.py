@@ -330,6 +330,7 @@ def test_report_shows_shared_references_for_a_document_id_with_a_plus(tiny_model
     assert per_segment[("news+photo:0002", "eng_Latn")][0] == original[2].text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", ["bs", "ar"])
 def test_paired_tests_equal_sacrebleus_own_where_no_difference_ties(test):
     """seedmt runs the paired tests itself (to count ties); with no tie, every figure equals sacrebleu's

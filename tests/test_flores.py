@@ -213,6 +213,7 @@ def test_eval_and_compare_on_flores(systems, flores, tmp_path, sentences):
     assert all(len(row.strip("|").split(" | ")) == 1 + len(systems) for row in rows)
 
 
+@pytest.mark.slow
 def test_three_system_report_in_the_browser(systems, flores, tmp_path):
     from tests.test_html_report import headless
 

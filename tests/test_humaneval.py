@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from seedmt.cli import EXIT_OK, main
-from seedmt.dataset.campaigns import (MQM_CATEGORIES, QUALITY_CONTROL, REGULAR, CampaignError, CampaignStore, Span,
+from seedmt.dataset.campaigns import (QUALITY_CONTROL, REGULAR, CampaignError, CampaignStore, Span,
                                       TranslationJudgement, create_campaign, degrade)
 from seedmt.eval.humaneval import (agreement, campaign_report, export_mqm_tsv, mqm_weight, score_mqm_tsv)
 from tests.helpers import REFERENCES, perturb, reference_texts, rewrite_translations
@@ -122,29 +122,40 @@ def judge_all(path: Path, rule) -> None:
 
 
 def test_mqm_scores_equal_a_hand_computation(systems, tmp_path):
+    """Raters disagree (ana marks more than ben), and half the items are rated twice: each item counts once, with
+    its raters' mean, in the score, the interval and the tests alike."""
     path = campaign(tmp_path, systems, protocol="mqm", items=12, annotators=["ana", "ben"], overlap=0.5,
                     quality_control=0)
-    errors = {SYSTEM_NAMES[0]: (), SYSTEM_NAMES[1]: ((0, 1, "minor", "Fluency/Punctuation"),
-                                                      (1, 2, "minor", "Accuracy/Mistranslation")),
-              SYSTEM_NAMES[2]: ((0, 2, "major", "Accuracy/Omission"), (0, 1, "major", "Non-translation"))}
+    errors = {"ana": {SYSTEM_NAMES[0]: (), SYSTEM_NAMES[1]: ((0, 1, "minor", "Fluency/Punctuation"),
+                                                             (1, 2, "minor", "Accuracy/Mistranslation")),
+                      SYSTEM_NAMES[2]: ((0, 2, "major", "Accuracy/Mistranslation"), (3, 6, "major", "Non-translation"))},
+              "ben": {SYSTEM_NAMES[0]: (), SYSTEM_NAMES[1]: ((1, 2, "minor", "Accuracy/Mistranslation"),),
+                      SYSTEM_NAMES[2]: ((3, 6, "major", "Non-translation"),)}}
+    penalty = {"ana": {SYSTEM_NAMES[0]: 0.0, SYSTEM_NAMES[1]: 1.1, SYSTEM_NAMES[2]: 30.0},
+               "ben": {SYSTEM_NAMES[0]: 0.0, SYSTEM_NAMES[1]: 1.0, SYSTEM_NAMES[2]: 25.0}}
 
     def rule(annotator, item, position, system):
-        return tuple(Span(*e) for e in errors[system]), None
+        return tuple(Span(*e) for e in errors[annotator][system]), None
 
     judge_all(path, rule)
     report = campaign_report(path)
-    # by hand: nothing; 0.1 + 1; 5 + 25, per rated segment whoever rated it
-    expected = {SYSTEM_NAMES[0]: 0.0, SYSTEM_NAMES[1]: 1.1, SYSTEM_NAMES[2]: 30.0}
-    assert {s: v["mqm_per_segment"] for s, v in report["systems"].items()} == expected
     store = CampaignStore(path)
     try:
         items = {i.id: i for i in store.items()}
-        ratings = [(items[j.item_id], j) for j in store.judgements()]
+        raters = {i: [a for a in store.annotators() if i in store.queue(a)] for i in items}
     finally:
         store.close()
-    words = sum(len(item.source.split()) for item, _ in ratings)
-    assert report["systems"][SYSTEM_NAMES[1]]["mqm_per_100_words"] == round(100 * 1.1 * len(ratings) / words, 4)
-    assert report["systems"][SYSTEM_NAMES[1]]["rated_segments"] == len(ratings) == 18  # 12 items, 6 twice
+    assert sum(len(r) == 2 for r in raters.values()) == 6
+    # by hand: per item the mean of its raters' penalties, then the mean over the 12 items
+    expected = {s: round(sum(sum(penalty[a][s] for a in r) / len(r) for r in raters.values()) / 12, 4)
+                for s in SYSTEM_NAMES}
+    assert expected[SYSTEM_NAMES[1]] == round((1.1 * 3 + 1.0 * 3 + 1.05 * 6) / 12, 4)
+    assert {s: v["mqm_per_segment"] for s, v in report["systems"].items()} == expected
+    words = sum(len(items[i].source.split()) for i in raters)
+    hand_sum = sum(sum(penalty[a][SYSTEM_NAMES[1]] for a in r) / len(r) for r in raters.values())
+    assert report["systems"][SYSTEM_NAMES[1]]["mqm_per_100_words"] == round(100 * hand_sum / words, 4)
+    assert report["systems"][SYSTEM_NAMES[1]]["rated_segments"] == 12
+    assert report["systems"][SYSTEM_NAMES[1]]["ratings"] == 18
     assert report["ranking"] == [[SYSTEM_NAMES[0]], [SYSTEM_NAMES[1]], [SYSTEM_NAMES[2]]]
     # the same annotations written as WMT's TSV score the same when read back
     tsv = tmp_path / "mqm.tsv"
@@ -154,6 +165,36 @@ def test_mqm_scores_equal_a_hand_computation(systems, tmp_path):
     header, first = tsv.read_text(encoding="utf-8").splitlines()[:2]
     assert header.split("\t") == ["system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category",
                                   "severity"]
+    # a row listed twice in a file counts once
+    lines = tsv.read_text(encoding="utf-8").splitlines()
+    doubled = tmp_path / "doubled.tsv"
+    doubled.write_text("\n".join(lines + [line for line in lines[1:] if "Non-translation" in line]) + "\n",
+                       encoding="utf-8")
+    assert {s: v["mqm_per_segment"] for s, v in score_mqm_tsv(doubled)["systems"].items()} == expected
+
+
+def test_an_error_is_marked_once(systems, tmp_path):
+    """Overlapping or repeated spans are refused when judged; stored or imported ones count once."""
+    from seedmt.eval.humaneval import mqm_penalty
+
+    path = campaign(tmp_path, systems, protocol="mqm", items=4, annotators=["ana"], quality_control=0)
+    store = CampaignStore(path)
+    try:
+        item_id = store.next_item("ana")
+        item = store.item(item_id)
+        twice = TranslationJudgement((Span(0, 3, "major", "Style"), Span(1, 2, "minor", "Style")))
+        marks = [twice] + [TranslationJudgement(()) for _ in item.translations[1:]]
+        with pytest.raises(CampaignError, match="overlap"):
+            store.judge("ana", item_id, marks, seconds=1.0, expected_version=0)
+        same = TranslationJudgement((Span(0, 1, "minor", "Style"), Span(0, 1, "minor", "Style")))
+        with pytest.raises(CampaignError, match="overlap"):
+            store.judge("ana", item_id, [same] + marks[1:], seconds=1.0, expected_version=0)
+        assert store.judgement("ana", item_id) is None
+    finally:
+        store.close()
+    assert mqm_penalty(twice) == 5.0 and mqm_penalty(same) == 1.0
+    apart = TranslationJudgement((Span(0, 1, "minor", "Style"), Span(1, 2, "major", "Style")))
+    assert mqm_penalty(apart) == 6.0
 
 
 def test_a_wmt_layout_mqm_file_is_scored_by_the_published_weights(tmp_path, capsys):
@@ -171,9 +212,11 @@ def test_a_wmt_layout_mqm_file_is_scored_by_the_published_weights(tmp_path, caps
     path = tmp_path / "mqm_newstest.tsv"
     path.write_text("system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\n" +
                     "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
-    # sysA: rater1 seg1 = 5.1, rater1 seg2 = 0, rater2 seg1 = 1 -> 6.1 / 3; sysB: 25 and 1.1 -> 26.1 / 2
+    # sysA: seg1 rated by rater1 (5.1) and rater2 (1) -> 3.05, seg2 by rater1 (0) -> (3.05 + 0) / 2;
+    # sysB: 25 and 1.1 -> 26.1 / 2
     scores = score_mqm_tsv(path)["systems"]
-    assert scores["sysA"]["mqm_per_segment"] == round(6.1 / 3, 4) and scores["sysA"]["segments"] == 3
+    assert scores["sysA"]["mqm_per_segment"] == round((5.1 + 1) / 2 / 2, 4) and scores["sysA"]["segments"] == 2
+    assert scores["sysA"]["ratings"] == 3
     assert scores["sysB"]["mqm_per_segment"] == round(26.1 / 2, 4)
     assert mqm_weight("Neutral", "Other") == 0.0 and mqm_weight("minor", "Fluency/Punctuation") == 0.1
     assert main(["humaneval", "report", "--mqm-tsv", str(path), "--json"]) == EXIT_OK
@@ -278,7 +321,9 @@ def test_nothing_the_annotator_receives_names_a_system_or_its_folder(annotation_
         item = answer.json()["item"]
         marks = [{"score": None, "spans": [{"start": 0, "end": 1, "severity": "minor",
                                             "category": "Fluency/Spelling"}]} for _ in item["translations"]]
-        responses.append(post(client, {"item_id": item["id"], "version": 0, "translations": marks}).text)
+        # nothing in an item tells a quality-control copy from a regular item: no id, the same fields
+        assert set(item) == {"source", "before", "after", "translations", "source_dir", "target_dir"}
+        responses.append(post(client, {"position": position, "version": 0, "translations": marks}).text)
     everything = "\n".join(responses)
     for name, folder in systems:
         assert name not in everything and str(folder) not in everything
@@ -292,7 +337,7 @@ def test_judgements_are_validated_versioned_and_guarded(annotation_client):
     item = data["item"]
     n = len(item["translations"])
     span = {"start": 0, "end": 3, "severity": "major", "category": "Accuracy/Omission"}
-    good = {"item_id": item["id"], "version": 0, "seconds": 12.5,
+    good = {"position": data["position"], "version": 0, "seconds": 12.5,
             "translations": [{"score": None, "spans": [span]}] + [{"score": None, "spans": []}] * (n - 1)}
     assert client.post("/api/campaign/judge", content=json.dumps(good)).status_code == 403  # no CSRF token
     outside = {**good, "translations": [{"score": None, "spans": [{**span, "end": 10_000}]}] * n}
@@ -300,7 +345,11 @@ def test_judgements_are_validated_versioned_and_guarded(annotation_client):
     assert post(client, {**good, "translations": [{"score": None, "spans": [{**span, "category": "Vibes"}]}] * n}) \
         .status_code == 400
     assert post(client, {**good, "translations": good["translations"][:1]}).status_code == 400
-    assert post(client, {**good, "item_id": 10_000}).status_code == 400
+    assert post(client, {**good, "position": 10_000}).status_code == 400
+    # an error span overlapping another is refused, naming the problem
+    overlapping = {**good, "translations": [{"score": None, "spans": [span, {**span, "start": 1, "end": 2}]}] +
+                   good["translations"][1:]}
+    assert "overlap" in post(client, overlapping).json()["error"]
     saved = post(client, good)
     assert saved.status_code == 200 and saved.json()["version"] == 1
     stale = post(client, good)  # a second tab that loaded version 0
@@ -330,8 +379,9 @@ def test_an_acknowledged_judgement_survives_kill_9(systems, tmp_path):
         with httpx.Client() as http:
             page = http.get(url.group(0)).text
             csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-            item = http.get(f"{base}/api/campaign/item").json()["item"]
-            body = {"item_id": item["id"], "version": 0,
+            shown = http.get(f"{base}/api/campaign/item").json()
+            item = shown["item"]
+            body = {"position": shown["position"], "version": 0,
                     "translations": [{"score": 70 + k, "spans": []} for k in range(len(item["translations"]))]}
             saved = http.post(f"{base}/api/campaign/judge", content=json.dumps(body),
                               headers={"X-CSRF-Token": csrf, "Origin": base})
@@ -345,7 +395,7 @@ def test_an_acknowledged_judgement_survives_kill_9(systems, tmp_path):
     try:
         (judged,) = store.judgements("ana")
         assert [t.score for t in judged.translations] == [70 + k for k in range(len(item["translations"]))]
-        assert store.next_item("ana") != item["id"]  # reopening continues after it
+        assert store.next_item("ana") != store.queue("ana")[shown["position"]]  # reopening continues after it
     finally:
         store.close()
 
@@ -378,11 +428,6 @@ def test_the_cli_makes_and_reports_a_campaign(systems, tmp_path, capsys):
     assert "Human evaluation (ESA, eng_Latn)" in page and "<td>80.00</td>" in page
 
 
-def test_mqm_categories_are_the_typology_the_issue_names():
-    assert {c.split("/")[0] for c in MQM_CATEGORIES} == {"Accuracy", "Fluency", "Terminology", "Style",
-                                                         "Locale convention", "Non-translation"}
-
-
 def start_annotation_server(path: Path, annotator: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "seedmt", "humaneval", "annotate", str(path), "--annotator",
                                 annotator, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -410,7 +455,7 @@ def test_one_annotator_judges_by_keyboard_only(systems, tmp_path, protocol):
     try:
         browser.get(url)
         wait_for(browser, "document.querySelectorAll('.translation .token').length > 0")
-        first_item = browser.execute_script("return state.data.item.id")
+        first_position = browser.execute_script("return state.data.position")
         words = browser.execute_script("return state.tokens[0].length")
         # translation 1: the 2nd and 3rd words (as many as it has), a minor error (MQM: category 7,
         # Fluency/Punctuation)
@@ -422,17 +467,17 @@ def test_one_annotator_judges_by_keyboard_only(systems, tmp_path, protocol):
         else:
             press(browser, "s", "73", Keys.ENTER)
         # translation 2: its first word, a major error (MQM: category 12, Non-translation)
-        press(browser, Keys.TAB, "M")
+        press(browser, Keys.ARROW_DOWN, "M")
         if protocol == "mqm":
             press(browser, "12", Keys.ENTER)
         else:
             press(browser, "s", "41", Keys.ENTER)
         # translation 3: no error (ESA: score 5)
-        press(browser, Keys.TAB)
+        press(browser, Keys.ARROW_DOWN)
         if protocol == "esa":
             press(browser, "s", "5", Keys.ENTER)
         press(browser, (Keys.CONTROL, Keys.ENTER))
-        wait_for(browser, f"state.data && state.data.item.id !== {first_item}")
+        wait_for(browser, f"state.data && state.data.position !== {first_position}")
         visible = browser.page_source
     finally:
         browser.quit()
@@ -440,6 +485,7 @@ def test_one_annotator_judges_by_keyboard_only(systems, tmp_path, protocol):
         process.wait(timeout=30)
     store = CampaignStore(path)
     try:
+        first_item = store.queue("ana")[first_position]
         item = store.item(first_item)
         (judged,) = store.judgements("ana")
     finally:

@@ -8,7 +8,7 @@ import pytest
 from seedmt.cli import EXIT_USAGE, main
 from seedmt.text.ingest import read_seed
 from seedmt.text.langid import LanguageUndecidedError, decide_language, detect_language
-from tests.helpers import EXPECTED_SEED_LANGS, SEEDS_DIR
+from tests.helpers import EXPECTED_SEED_LANGS, SEEDS_DIR, import_or_fail_in_ci, skip_outside_ci
 
 CROATIAN = ("Vlada je u utorak predstavila novi proračun za sljedeću godinu. Ministar financija rekao je da će "
             "porezi ostati isti, a plaće u javnom sektoru porasti će za tri posto. Oporba je kritizirala prijedlog.")
@@ -60,7 +60,7 @@ def test_undecidable_text_asks_for_a_code():
 
 def _train_fasttext(path: Path, label_per_seed: dict[str, str]) -> Path:
     """A real fastText LID model with FLORES-200 labels, trained on the seeds' lines."""
-    pytest.importorskip("fasttext")
+    import_or_fail_in_ci("fasttext")
     lines = [f"__label__{label} {line.strip()}\n" for doc_id, label in label_per_seed.items()
              for line in (SEEDS_DIR / f"{doc_id}.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
     random.Random(0).shuffle(lines)  # fastText learns in file order
@@ -161,6 +161,7 @@ def test_three_letter_labels_of_py3langid_are_understood():
     assert {"crh_Latn", "vec_Latn", "kab_Latn", "ace_Latn", "yue_Hant", "hau_Latn", "grn_Latn"} <= known
 
 
+@pytest.mark.slow
 def test_real_catalogs_with_their_language_removed_from_the_identifiers_get_no_code():
     """Human-translated program messages (the system's gettext catalogs), identified with their own language
     taken out of both identifiers: whatever code comes back would be wrong."""
@@ -173,7 +174,7 @@ def test_real_catalogs_with_their_language_removed_from_the_identifiers_get_no_c
     docs = {k: v for k, v in build_documents(Path("/usr/share/locale")).items()
             if k in {"crh", "dz", "xh", "id", "ms", "nso", "tr", "pt", "hi"}}
     if len(docs) < 5:
-        pytest.skip("too few gettext catalogs installed here")
+        skip_outside_ci("too few gettext catalogs installed here (Debian: gettext, language packs)")
     heliport, py3langid = make_identifier("heliport"), make_identifier("py3langid")
     for locale, (code, text) in docs.items():
         with pytest.raises(LanguageUndecidedError):

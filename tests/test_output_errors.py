@@ -18,7 +18,7 @@ from datasets import DatasetDict
 
 from seedmt.cli import EXIT_FATAL, EXIT_OK, main
 from tests.helpers import REPO_ROOT, SEEDS_DIR, TEST_DECODING_ARGS
-from tests.helpers import tables
+from tests.helpers import skip_outside_ci, tables
 
 BELARUSIAN = SEEDS_DIR / "003_8e8481b4ceab6e39.txt"
 
@@ -123,7 +123,7 @@ def test_disk_full_while_writing_the_dataset(tiny_model, tmp_path, small_disk, c
 
 def test_every_writer_reports_a_full_disk(translated_dir, tiny_model, tmp_path, small_disk, capsys):
     if not small_disk.mounted:
-        pytest.skip("cannot mount a tmpfs here; the dataset case above runs with the error injected")
+        skip_outside_ci("cannot mount a tmpfs here; the dataset case above runs with the error injected")
     small_disk.fill()
     root = small_disk.root
     cases = {
@@ -148,7 +148,7 @@ def test_every_writer_reports_a_full_disk(translated_dir, tiny_model, tmp_path, 
 
 def test_read_only_file_system(tiny_model, tmp_path, small_disk, capsys):
     if not small_disk.mounted:
-        pytest.skip("cannot mount a tmpfs here")
+        skip_outside_ci("cannot mount a tmpfs here")
     seeds = seeds_with(tmp_path, BELARUSIAN.read_text(encoding="utf-8"))
     out = small_disk.root / "translations"
     assert main(translate(seeds, tiny_model, out, tmp_path / "cache.sqlite")) == EXIT_OK

@@ -22,11 +22,11 @@ from seedmt.translate.engines import BackendSpec, BatchFailure, LocalEngine
 from seedmt.translate.ray_engine import RaySettings, TranslationWorker
 from seedmt.dataset.schema import DOCUMENTS, RUNS
 from seedmt.translate.settings import BatchingSettings, DecodingSettings
-from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, tables
+from tests.helpers import SEEDS_DIR, TEST_DECODING_ARGS, cache_rows, import_or_fail_in_ci, tables
 
 pytestmark = pytest.mark.slow
 
-ray = pytest.importorskip("ray")
+ray = import_or_fail_in_ci("ray")
 REPO = Path(__file__).resolve().parents[1]
 COMMON = ["--max-input-tokens", "1024", *TEST_DECODING_ARGS]
 

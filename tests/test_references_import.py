@@ -15,6 +15,9 @@ from tests.helpers import ALL_CASES, build_case
 from tests.helpers import SEEDS_DIR
 from tests.helpers import REFERENCES, perturb, reference_texts, rewrite_translations
 
+# every test here aligns with the real encoder: tens of seconds each
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory) -> Path:

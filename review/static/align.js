@@ -63,7 +63,6 @@ function editorPage() {
   let state = null;
   let current = 0;
   let side = "source";
-  let busy = false;
 
   function sentences(cell, items, dir) {
     cell.replaceChildren();
@@ -160,26 +159,44 @@ function editorPage() {
     toast("no link needs review");
   }
 
-  async function send(path, body, done) {
-    if (busy) return;
-    busy = true;
-    try {
-      const {status, data} = await call("POST", base + path, Object.assign({version: state.version}, body || {}));
+  // Requests go out one at a time, in the order the keys were pressed: a key pressed while a request is in
+  // flight waits its turn (never dropped), and each request is built when its turn comes, from the state and
+  // cursor the previous one left. A refused request (409, an error) cancels the keys queued behind it, since
+  // they were meant for a state that did not come about. `send` resolves to true when the request succeeded.
+  let queue = Promise.resolve();
+  let generation = 0;
+
+  function send(path, body, done) {
+    const mine = generation;
+    const turn = queue.then(async () => {
+      if (mine !== generation) return false;  // cancelled by a refusal ahead of it
+      const built = typeof body === "function" ? body() : body;
+      const {status, data} = await call("POST", base + path, Object.assign({version: state.version}, built || {}));
       if (status === 409) {
+        generation += 1;
         toast(data.error + " — reloaded", true);
         await load();
-        return;
+        return false;
       }
-      if (status !== 200) { toast(data.error || ("error " + status), true); return; }
+      if (status !== 200) { generation += 1; toast(data.error || ("error " + status), true); return false; }
       if (data.links) { state = data; render(); }
       if (done) done(data);
-    } finally {
-      busy = false;
-    }
+      return true;
+    });
+    queue = turn.catch(() => false);
+    return turn;
   }
 
-  function operate(operation, extra, message) {
-    return send("/op", Object.assign({operation, k: current, side}, extra || {}), () => toast(message || operation));
+  function afterQueued(move) {
+    const mine = generation;
+    queue = queue.then(() => { if (mine === generation) move(); });
+  }
+
+  function operate(operation, extra, message, then) {
+    return send("/op", () => Object.assign({operation, k: current, side}, extra || {}), () => {
+      toast(message || operation);
+      if (then) then();
+    });
   }
 
   async function load() {
@@ -216,13 +233,14 @@ function editorPage() {
       return;
     }
     switch (event.key) {
-      case "j": case "ArrowDown": event.preventDefault(); select(current + 1); break;
-      case "k": case "ArrowUp": event.preventDefault(); select(current - 1); break;
-      case "ArrowLeft": event.preventDefault(); side = "source"; select(current, true); break;
-      case "ArrowRight": event.preventDefault(); side = "target"; select(current, true); break;
+      // moves wait behind queued operations too, so that "a j a" acts on the rows it was typed for
+      case "j": case "ArrowDown": event.preventDefault(); afterQueued(() => select(current + 1)); break;
+      case "k": case "ArrowUp": event.preventDefault(); afterQueued(() => select(current - 1)); break;
+      case "ArrowLeft": event.preventDefault(); afterQueued(() => { side = "source"; select(current, true); }); break;
+      case "ArrowRight": event.preventDefault(); afterQueued(() => { side = "target"; select(current, true); }); break;
       case "n": nextNeedingReview(1); break;
       case "N": nextNeedingReview(-1); break;
-      case "a": await operate("accept", {}, "accepted"); select(current + 1); break;
+      case "a": operate("accept", {}, "accepted", () => select(current + 1)); break;
       case "m": await operate("merge", {side: "both"}, "merged"); break;
       case "M": await operate("merge", {}, "merged the " + side + " side"); break;
       case "s": await operate("split", {}, "split"); break;

@@ -115,15 +115,35 @@ function showConflict(row, conflict) {
   take.addEventListener("click", () => {
     row.dataset.version = theirs.version;
     editor.value = theirs.status === "edited" ? theirs.post_edit : row.querySelector(".mt").textContent;
+    setDirty(row, false);
     box.remove();
     stopEdit(row);
     toast("kept the saved version");
   });
 }
 
+// Post-edits typed but not saved yet. Such a row keeps its text (Escape only hides the editor), is marked
+// "unsaved", and leaving or reloading the page asks first.
+function isDirty(row) { return row.dataset.dirty === "1"; }
+function setDirty(row, dirty) {
+  row.dataset.dirty = dirty ? "1" : "";
+  row.classList.toggle("unsaved", dirty);
+}
+function unsavedRows() { return rows.filter(isDirty); }
+window.addEventListener("beforeunload", (event) => {
+  if (!unsavedRows().length) return;
+  event.preventDefault();
+  event.returnValue = "";  // the browser asks: leave the page and lose the unsaved post-edits?
+});
+rows.forEach((row) => row.querySelector(".editor").addEventListener("input", () => setDirty(row, true)));
+
+// A segment is one line: line breaks and tabs typed into the editor become spaces.
+function oneLine(text) { return text.replace(/[\r\n\t\u2028\u2029]+/g, " "); }
+
 async function act(action, extra, targetRow) {
   const row = targetRow || rows[current];
   if (!row) return false;
+  if (extra && typeof extra.text === "string") extra = Object.assign({}, extra, {text: oneLine(extra.text)});
   const version = parseInt(row.dataset.version, 10);
   const body = Object.assign({segment_id: row.dataset.segment, target: row.dataset.target, action: action,
                               version: Number.isInteger(version) ? version : 0, seconds: spentSeconds()},
@@ -141,6 +161,7 @@ async function act(action, extra, targetRow) {
   }
   const old = row.querySelector(".conflict");
   if (old) old.remove();
+  if (action === "edit" || action === "accept" || action === "reset") setDirty(row, false);
   showReview(row, data);
   toast(action === "edit" ? "saved" : action === "accept" ? "accepted" : action === "reject" ? "rejected" : "reset");
   return true;
@@ -149,12 +170,38 @@ async function act(action, extra, targetRow) {
 async function undoRedo(which) {
   const {status, data} = await post("/api/" + which, {version: logVersion});
   if (data.log_version !== undefined) logVersion = data.log_version;
+  if (status === 409 && data.current) {
+    // someone acted on that segment since: nothing was undone, and the row shows what it holds now
+    const row = rowFor(data.current.segment_id, data.current.target);
+    if (row && !isDirty(row)) showReview(row, data.current);
+    if (row) select(rows.indexOf(row));
+    toast(data.error, true);
+    return;
+  }
   if (status !== 200) { toast(data.error || ("error " + status), true); return; }
   if (!data.review) { toast("nothing to " + which); return; }
   const row = rowFor(data.review.segment_id, data.review.target);
   showReview(row, data.review);
   if (row) select(rows.indexOf(row));
   toast(which === "undo" ? "undone" : "redone");
+}
+
+// Accepting the machine translation of a row that holds a post-edit replaces the post-edit: the first `a`
+// says so, a second `a` on the same row within a few seconds does it (and `u` still brings the post-edit back).
+let acceptArmed = null;
+async function acceptCurrent() {
+  const row = rows[current];
+  if (!row) return;
+  const replaces = row.dataset.status === "edited" || isDirty(row);
+  if (replaces && acceptArmed !== row) {
+    acceptArmed = row;
+    setTimeout(() => { if (acceptArmed === row) acceptArmed = null; }, 5000);
+    toast("this segment holds a post-edit: press a again to accept the machine translation instead " +
+          "(u undoes it)", true);
+    return;
+  }
+  acceptArmed = null;
+  if (await act("accept")) select(current + 1);
 }
 
 function startEdit() {
@@ -203,7 +250,8 @@ document.addEventListener("keydown", async (event) => {
       if (await act("edit", {text: target.value})) { stopEdit(row); select(current + 1); }
     } else if (event.key === "Escape") {
       event.preventDefault();
-      stopEdit(row);
+      stopEdit(row);  // the text stays in the editor (marked unsaved): Enter opens it again
+      if (isDirty(row)) toast("not saved yet: Enter opens your text again, Ctrl+Enter saves it");
     }
     return;
   }
@@ -232,7 +280,7 @@ document.addEventListener("keydown", async (event) => {
     case "j": case "ArrowDown": event.preventDefault(); select(current + 1); break;
     case "k": case "ArrowUp": event.preventDefault(); select(current - 1); break;
     case "Enter": event.preventDefault(); startEdit(); break;
-    case "a": if (await act("accept")) select(current + 1); break;
+    case "a": await acceptCurrent(); break;
     case "r": event.preventDefault(); startReject(); break;
     case "x": await act("reset"); break;
     case "u": await undoRedo("undo"); break;
@@ -249,7 +297,27 @@ document.addEventListener("keydown", async (event) => {
   }
 });
 
-rows.forEach((row, index) => row.addEventListener("click", () => { if (index !== current) select(index); }));
+rows.forEach((row, index) => row.addEventListener("click", (event) => {
+  if (index !== current && !event.target.closest("textarea, input, button")) select(index);
+}));
+// The toolbar: every action of the keys, for the mouse and for Tab.
+const toolbarActions = {
+  accept: () => acceptCurrent(),
+  edit: () => startEdit(),
+  reject: () => startReject(),
+  reset: () => act("reset"),
+  undo: () => undoRedo("undo"),
+  redo: () => undoRedo("redo"),
+};
+for (const button of document.querySelectorAll("#toolbar button[data-action]")) {
+  button.addEventListener("click", () => {
+    if (current < 0 && rows.length) select(0);
+    const action = button.dataset.action;
+    Promise.resolve(toolbarActions[action]()).then(() => {
+      if (action !== "edit" && action !== "reject" && rows[current]) rows[current].focus({preventScroll: true});
+    });
+  });
+}
 document.getElementById("shortcuts").addEventListener("click", () => toggleShortcuts(false));
 if (rows.length) select(0);
 document.body.dataset.ready = "1";
