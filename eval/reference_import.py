@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+from seedmt.align.embed import embedder_for
 from seedmt.align.aligner import AlignSettings, align_sentences
 from seedmt.align.links import ALIGNER
 from seedmt.core.errors import SeedMTError
@@ -64,6 +65,7 @@ def import_reference(seed: str, translation: Path, target: str, references_dir: 
     translated = prepare_text(translation, target, lid=lid, role="target")
     target, target_sentences = translated.lang, translated.sentences
     settings = AlignSettings()
+    embedder = embedder_for(embedder, language, target)
     links = align_sentences([s.text for s in segments], target_sentences, embedder,
                             (sentence_joiner(language), sentence_joiner(target)), settings,
                             paragraph_starts=(seed_text.paragraph_starts, translated.paragraph_starts))

@@ -26,6 +26,7 @@ from seedmt.align.editing import (EditError, accept, in_document_order, label_re
                                   split, unlink)
 from seedmt.align.gold import Pair, gold_scores
 from seedmt.align.documents import links_from_jsonl
+from seedmt.align.embed import embedder_for
 from seedmt.align.links import ORIGINS, AlignSettings, Link
 from seedmt.core.clock import utc_now
 from seedmt.core.errors import SeedMTError
@@ -297,7 +298,8 @@ class AlignmentEditor:
         sentences, translation = source.sentences, target.sentences
         joiners = (sentence_joiner(source.lang), sentence_joiner(target.lang))
         starts = (source.paragraph_starts, target.paragraph_starts)
-        pair = DocumentPair(sentences, translation, self.embedder, joiners, self.settings, starts)
+        pair = DocumentPair(sentences, translation, embedder_for(self.embedder, source.lang, target.lang), joiners,
+                            self.settings, starts)
         if links_jsonl:
             given = links_from_jsonl(links_jsonl, "links", sentences, translation, joiners)
             links = [pair.rescored(x) for x in given]
@@ -325,8 +327,9 @@ class AlignmentEditor:
         with self._lock:
             pair = self._pairs.get(session.id)
         if pair is None:
-            pair = DocumentPair(session.source, session.target, self.embedder, session.joiners, self.settings,
-                                session.paragraph_starts)
+            pair = DocumentPair(session.source, session.target,
+                                embedder_for(self.embedder, session.source_lang, session.target_lang),
+                                session.joiners, self.settings, session.paragraph_starts)
         self._remember(session.id, pair)
         return pair
 
