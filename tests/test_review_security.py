@@ -390,7 +390,7 @@ def test_random_json_at_every_route_never_gets_a_5xx(app_client):
     requests = random_requests | st.sampled_from(valid).flatmap(changed)
     seen = []
 
-    @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "600")), deadline=None,
+    @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "300")), deadline=None,
               suppress_health_check=list(HealthCheck), derandomize=True)
     @given(request=requests, query=st.dictionaries(st.sampled_from(
         ["segment_id", "target", "doc", "status", "flag", "order", "page"]), st.text(max_size=20), max_size=4))
@@ -534,7 +534,7 @@ def test_random_paths_and_query_strings_at_both_apps_never_get_a_5xx(app_client,
             notes.get(f"/?token={annotation_settings.token}")
             headers = {"X-CSRF-Token": annotation_settings.csrf, "Origin": "http://127.0.0.1:8766"}
 
-            @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "600")), deadline=None,
+            @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "300")), deadline=None,
                       suppress_health_check=list(HealthCheck), derandomize=True)
             @given(template=st.sampled_from(path_templates), parts=st.lists(odd, min_size=2, max_size=2),
                    query=queries, get=st.sampled_from(review_gets),
