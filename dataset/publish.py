@@ -18,15 +18,13 @@ from seedmt.core.files import staged_folder
 from seedmt.dataset.storage import dataset_targets, open_dataset
 from seedmt.core.errors import SeedMTError
 from seedmt.core.languages import iso639_1
-from seedmt.dataset.reviews import ACCEPTED, EDITED, REJECTED, current_reviews, hter
+from seedmt.dataset.reviews import ACCEPTED, CONTROL_CHARACTERS, EDITED, REJECTED, current_reviews, hter
 from seedmt.dataset.schema import (DOCUMENTS, RUNS, SEGMENTS, TABLES, TRANSLATION_COLUMN, post_edit_column,
                                    review_column, segments_features, target_column)
 from seedmt.dataset.storage import review_columns
 
 # Characters XML 1.0 forbids even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# What cannot stand inside one line of a Moses file: control characters (NUL included) and line separators.
-_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def iso_language(flores_code: str) -> str:
@@ -238,7 +236,8 @@ def write_moses(dataset, folder: Path) -> dict[str, int]:
     for (src, tgt), pairs in sorted(lines.items()):
         direction = folder / f"{src}-{tgt}"
         direction.mkdir(parents=True)
-        one_line = lambda text: " ".join(_NOT_IN_A_LINE.sub(" ", text).split())  # noqa: E731 - one segment a line
+        # a segment must stay on its line: control characters and line separators become spaces
+        one_line = lambda text: " ".join(CONTROL_CHARACTERS.sub(" ", text).split())  # noqa: E731
         (direction / f"corpus.{src}").write_text("".join(one_line(s) + "\n" for s, _ in pairs), encoding="utf-8")
         (direction / f"corpus.{tgt}").write_text("".join(one_line(t) + "\n" for _, t in pairs), encoding="utf-8")
         counts[f"{src}-{tgt}"] = len(pairs)

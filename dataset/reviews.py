@@ -45,8 +45,8 @@ class LogMovedOn(SeedMTError):
 
 
 class UndoConflict(SeedMTError):
-    """Undo or redo refused: the segment no longer holds what the action being undone (or redone) left there,
-    because someone acted on it since. Nothing was changed; `current` is what the segment holds now."""
+    """Undo or redo refused: the action being undone (or the undo being redone) is no longer in effect, because
+    someone changed the segment since. Nothing was changed; `current` is what the segment holds now."""
 
     def __init__(self, current: Review, which: str) -> None:
         super().__init__(f"cannot {which}: {current.segment_id} ({current.target}) was changed since by "
@@ -88,12 +88,12 @@ class Review:
 
 # Control characters (NUL included) and line separators: a post-edit is one segment of one line, written as it
 # is into TMX, Moses files and references.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def check_segment_text(text: str, field: str) -> None:
     """ValueError naming `field` when the text holds a control character or a line break."""
-    found = _CONTROL.search(text or "")
+    found = CONTROL_CHARACTERS.search(text or "")
     if found:
         raise ValueError(f"{field}: U+{ord(found.group()):04X} at character {found.start()} (control characters "
                          "and line breaks cannot be part of a segment)")
@@ -296,6 +296,19 @@ class ReviewStore(Store):
             raise ReviewStoreError(f"{segment_id} ({target}) has no review to undo or redo")
         return Review(segment_id, target, UNREVIEWED, machine_translation, None, None, None, None, 0, 0.0)
 
+    def content_sha256(self) -> str:
+        """sha256 of every state and every logged action, in order: the same for the same reviews whether or not
+        the write-ahead log has been folded into the file yet."""
+        import hashlib
+        import json
+
+        digest = hashlib.sha256()
+        with self._reading() as db:
+            for table, order in (("state", "segment_id, target"), ("actions", "id")):
+                for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+                    digest.update(json.dumps([table, *row], ensure_ascii=False).encode("utf-8") + b"\n")
+        return digest.hexdigest()
+
     @staticmethod
     def _check_log(db, reviewer: str, expected: int | None) -> None:
         if expected is None:
@@ -330,21 +343,12 @@ class ReviewStore(Store):
 
 
 def store_fingerprint(path: Path) -> str:
-    """sha256 of the review store's content (every state and every logged action, in order): the same for the
-    same reviews whether or not the write-ahead log has been folded into the file yet."""
-    import hashlib
-    import json
-
+    """sha256 of the review store's content at `path` (`ReviewStore.content_sha256`)."""
     store = ReviewStore(path, create=False)
-    digest = hashlib.sha256()
     try:
-        with store._reading() as db:
-            for table, order in (("state", "segment_id, target"), ("actions", "id")):
-                for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
-                    digest.update(json.dumps([table, *row], ensure_ascii=False).encode("utf-8") + b"\n")
+        return store.content_sha256()
     finally:
         store.close()
-    return digest.hexdigest()
 
 
 def current_reviews(dataset_dir: Path, translations: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], Review]:

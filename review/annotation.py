@@ -8,7 +8,6 @@ another. The page gets, per item, the source with its context and the translatio
 shuffled them; the server keeps which system each position holds."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -23,11 +22,8 @@ from seedmt.core.languages import text_direction, written_without_spaces
 from seedmt.dataset.campaigns import (MQM_CATEGORIES, CampaignError, CampaignStore, Span, StaleJudgement,
                                       TranslationJudgement)
 from seedmt.eval.humaneval import judgements_json
-from seedmt.review.app import HERE, MAX_SECONDS, Guard, ReviewSettings
+from seedmt.review.app import ASCII_NUMBER, HERE, MAX_SECONDS, Guard, ReviewSettings
 from seedmt.review.schemas import BadRequest, Judgement, parse
-
-
-POSITION = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" and "٣" are not positions
 
 
 def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: str) -> Starlette:
@@ -68,7 +64,7 @@ def create_annotation_app(settings: ReviewSettings, campaign: Path, annotator: s
         if raw is None:
             following = store.next_item(annotator)
             position = queue.index(following) if following is not None else max(0, len(queue) - 1)
-        elif POSITION.fullmatch(raw) and int(raw) < len(queue):
+        elif ASCII_NUMBER.fullmatch(raw) and int(raw) < len(queue):
             position = int(raw)
         else:
             return JSONResponse({"error": f"position: a number from 0 to {len(queue) - 1}", "field": "position"},

@@ -49,7 +49,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: int() would also take "٣" or a 5,000-digit number
+# A page or queue position in a query string: ASCII digits only (int() would also take "٣", "²" after isdigit(), or
+# a number of 5,000 digits).
+ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
@@ -190,7 +192,7 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         flag = params.get("flag") or None
         order = "document" if params.get("order") == "document" else "worst"
         raw_page = params.get("page", "0")
-        page = int(raw_page) if PAGE_NUMBER.fullmatch(raw_page) else 0
+        page = int(raw_page) if ASCII_NUMBER.fullmatch(raw_page) else 0
         reviews = store.reviews()
         selected = queue.select(reviews, doc=doc, target=target, flag=flag, status=status, order=order)
         pages = max(1, -(-len(selected) // PAGE_SIZE))

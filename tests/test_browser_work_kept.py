@@ -9,10 +9,12 @@ import re
 import pytest
 
 from seedmt.dataset.campaigns import CampaignStore, Span, create_campaign
+from tests import test_review_browser
 from tests.helpers import fresh_copy, rewrite_translations, start_server
 from tests.test_review_browser import chrome, press, rows, wait_for
 
 pytestmark = pytest.mark.slow
+app = test_review_browser.app  # the review app over a fresh dataset, in chromium
 
 ASTRAL = "Great 😀😀 news 𝐁𝐨𝐥𝐝 today: the mayor 𠀀 thanked everyone"
 MIXED = "Cafe\u0301 au lait, then שָׁלוֹם עולם and 👍🏽 thanks again"
@@ -100,49 +102,42 @@ def test_marks_land_on_the_characters_the_annotator_chose(annotation):
     assert [judged.translations[a].score, judged.translations[b].score] == [100, 73]
 
 
-def test_the_review_page_asks_before_dropping_a_post_edit(reviewed_dataset, tmp_path):
+def test_the_review_page_asks_before_dropping_a_post_edit(app):
     from selenium.webdriver.common.keys import Keys
 
-    dataset = fresh_copy(reviewed_dataset, tmp_path)
-    process, url = start_server(dataset)
-    browser = chrome()
-    try:
-        browser.get(url)
-        browser.get(url.split("/?")[0] + "/review?order=document")
-        wait_for(browser, "document.body.dataset.ready === '1'")
-        first = rows(browser)[0][0]
-        row = f"document.querySelector('tr[data-segment=\"{first}\"]')"
-        press(browser, Keys.ENTER)
-        wait_for(browser, "document.activeElement.classList.contains('editor')")
-        press(browser, (Keys.CONTROL, "a"), "Typed, not saved.", Keys.ESCAPE)
-        # the text stays, the row says so, and leaving the page asks first
-        assert browser.execute_script(f"return {row}.classList.contains('unsaved')")
-        assert browser.execute_script(
-            "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
-        press(browser, Keys.ENTER)
-        wait_for(browser, "document.activeElement.classList.contains('editor')")
-        assert browser.execute_script("return document.activeElement.value") == "Typed, not saved."
-        press(browser, (Keys.CONTROL, Keys.ENTER))
-        wait_for(browser, f"{row}.dataset.status === 'edited'")
-        assert not browser.execute_script(
-            "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
-        # `a` over the post-edit: the first press only warns, the second accepts the machine translation
-        press(browser, "k")
-        press(browser, "a")
-        wait_for(browser, "document.getElementById('toast').textContent.includes('press a again')")
-        assert browser.execute_script(f"return {row}.dataset.status") == "edited"
-        press(browser, "a")
-        wait_for(browser, f"{row}.dataset.status === 'accepted'")
-        press(browser, "u")  # and undo brings the post-edit back
-        wait_for(browser, f"{row}.dataset.status === 'edited'")
-        # every action is a button too, reachable with Tab; the pages have controls
-        browser.find_element("css selector", "#toolbar button[data-action=reject]").click()
-        wait_for(browser, "document.activeElement.classList.contains('reason')")
-        assert "page 1 of" in browser.find_element("css selector", "nav.pages").text
-    finally:
-        browser.quit()
-        process.terminate()
-        process.wait(timeout=30)
+    browser, url, _ = app
+    browser.get(url)
+    browser.get(url.split("/?")[0] + "/review?order=document")
+    wait_for(browser, "document.body.dataset.ready === '1'")
+    first = rows(browser)[0][0]
+    row = f"document.querySelector('tr[data-segment=\"{first}\"]')"
+    press(browser, Keys.ENTER)
+    wait_for(browser, "document.activeElement.classList.contains('editor')")
+    press(browser, (Keys.CONTROL, "a"), "Typed, not saved.", Keys.ESCAPE)
+    # the text stays, the row says so, and leaving the page asks first
+    assert browser.execute_script(f"return {row}.classList.contains('unsaved')")
+    assert browser.execute_script(
+        "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
+    press(browser, Keys.ENTER)
+    wait_for(browser, "document.activeElement.classList.contains('editor')")
+    assert browser.execute_script("return document.activeElement.value") == "Typed, not saved."
+    press(browser, (Keys.CONTROL, Keys.ENTER))
+    wait_for(browser, f"{row}.dataset.status === 'edited'")
+    assert not browser.execute_script(
+        "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
+    # `a` over the post-edit: the first press only warns, the second accepts the machine translation
+    press(browser, "k")
+    press(browser, "a")
+    wait_for(browser, "document.getElementById('toast').textContent.includes('press a again')")
+    assert browser.execute_script(f"return {row}.dataset.status") == "edited"
+    press(browser, "a")
+    wait_for(browser, f"{row}.dataset.status === 'accepted'")
+    press(browser, "u")  # and undo brings the post-edit back
+    wait_for(browser, f"{row}.dataset.status === 'edited'")
+    # every action is a button too, reachable with Tab; the pages have controls
+    browser.find_element("css selector", "#toolbar button[data-action=reject]").click()
+    wait_for(browser, "document.activeElement.classList.contains('reason')")
+    assert "page 1 of" in browser.find_element("css selector", "nav.pages").text
 
 
 def test_keys_typed_faster_than_the_alignment_editor_answers_are_all_applied(reviewed_dataset, tmp_path):
