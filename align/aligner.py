@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from seedmt.align.coarse import coarse_band
 from seedmt.align.costs import length_ratio, link_distances, merge_gain, nearest_neighbours, numbers_disagree
@@ -110,8 +111,7 @@ class DocumentPair:
         if self.settings.runs == "estimated":
             self.src.estimate(self._longest_run)
             self.tgt.estimate(self._longest_run)
-            path = search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
-                          link_shapes=self.shapes)
+            path = self._whole_path(self.shapes)
             wanted_source: dict[int, set] = {}
             wanted_target: dict[int, set] = {}
             for i, a, j, b in path:
@@ -124,9 +124,7 @@ class DocumentPair:
             self.src.ensure(wanted_source)
             self.tgt.ensure(wanted_target)
             return
-        one_to_one = [self._link(i, a, j, b) for i, a, j, b in
-                      search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
-                             link_shapes=((1, 1),))]
+        one_to_one = [self._link(i, a, j, b) for i, a, j, b in self._whole_path(((1, 1),))]
         scored = [x.score for x in one_to_one if x.is_linked]
         cut = self.settings.doubt * float(np.median(scored)) if scored else 0.0
         doubtful_source, doubtful_target = set(), set()
@@ -143,11 +141,16 @@ class DocumentPair:
         linked target sentences over those of the linked source sentences. Unlike the whole documents' ratio, it
         leaves out what has no counterpart (a missing passage, page furniture); unlike 1-1 nearest neighbours,
         it counts the sentences a translator split or merged."""
-        path = search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
-                      link_shapes=self.shapes)
+        path = self._whole_path(self.shapes)
         source = sum(self.src.lengths[a][i] for i, a, j, b in path if a and b)
         target = sum(self.tgt.lengths[b][j] for i, a, j, b in path if a and b)
         return min(max((target + 1) / (source + 1), 1 / 5), 5) if source and target else self.ratio
+
+    def _whole_path(self, shapes: tuple[tuple[int, int], ...]) -> list[tuple[int, int, int, int]]:
+        """The programme over both whole documents with these link shapes (a first pass)."""
+        with threadpool_limits(1, "blas"):  # see `_stretch`
+            return search(self.src, self.tgt, self._band(self.src, self.tgt), self.settings, self.ratio,
+                          link_shapes=shapes)
 
     def _band(self, src: EmbeddedSide, tgt: EmbeddedSide) -> Band:
         if (src.n + 1) * (tgt.n + 1) <= self.settings.full_search_cells:
@@ -365,10 +368,13 @@ class DocumentPair:
             return [Link((i,), (), None, True) for i in range(i0, i1)] + \
                    [Link((), (j,), None, True) for j in range(j0, j1)]
         src, tgt = self.src.window(i0, i1), self.tgt.window(j0, j1)
-        path = search(src, tgt, self._band(src, tgt), self.settings, self.ratio,
-                      unlinked_source if unlinked_source.any() else None,
-                      unlinked_target if unlinked_target.any() else None, link_shapes=self.shapes,
-                      skip_source=self.skip_source[i0:i1], skip_target=self.skip_target[j0:j1])
+        # The search multiplies one vector by a few hundred rows at a time: multi-threaded BLAS spends more on
+        # waking its threads than on the product (tens of times slower on busy cores for 900-d vectors).
+        with threadpool_limits(1, "blas"):
+            path = search(src, tgt, self._band(src, tgt), self.settings, self.ratio,
+                          unlinked_source if unlinked_source.any() else None,
+                          unlinked_target if unlinked_target.any() else None, link_shapes=self.shapes,
+                          skip_source=self.skip_source[i0:i1], skip_target=self.skip_target[j0:j1])
         return [self._link(i0 + i, a, j0 + j, b) for i, a, j, b in path]
 
     def rescored(self, link: Link) -> Link:

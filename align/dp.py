@@ -79,7 +79,7 @@ def search(src: EmbeddedSide, tgt: EmbeddedSide, band: Band, settings: AlignSett
             elif settings.scoring == "similarity":
                 candidate = previous - similarity_scores(src, tgt, a, i - a, b, starts, length_ratio) + \
                     (a + b - 2) * settings.similarity_shape_penalty
-                if settings.paragraph_penalty:
+                if settings.similarity_paragraph_penalty:
                     candidate = candidate + settings.similarity_paragraph_penalty * (
                         src.crossings[a][i - a] + tgt.crossings[b][starts])
                 if settings.unrelated_weight:

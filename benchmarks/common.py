@@ -16,6 +16,7 @@ import platform
 import resource
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,8 +79,9 @@ class ForcedLengthRay(RaySettings):
         return RayEngine(forced(spec), self)
 
 
+@lru_cache(maxsize=4)
 def seed_segments(seeds_dir: Path) -> list[tuple[str, str, str]]:
-    """(doc_id, source language, segment text) for every segment, in file order."""
+    """(doc_id, source language, segment text) for every segment, in file order (read once per process)."""
     from seedmt.translate.pipeline import TranslationJob, prepare_documents
 
     docs, problems = prepare_documents(TranslationJob(seeds_dir=seeds_dir, out_dir=Path("unused")))

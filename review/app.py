@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from seedmt.align.embed import DEFAULT_EMBEDDER
+from seedmt.align.embed import ALIGN_EMBEDDER
 from seedmt.align.similarity import LOW_SIMILARITY
 from seedmt.core.errors import SeedMTError, SettingsError
 from seedmt.core.languages import text_direction
@@ -68,7 +68,7 @@ class ReviewSettings:
     host: str = "127.0.0.1"
     port: int = 8765
     saved_references_dir: Path | None = None  # where the alignment editor saves (default: references_dir)
-    embedder: object = DEFAULT_EMBEDDER  # the alignment editor's sentence encoder: a built-in name or an Embedder
+    embedder: object = ALIGN_EMBEDDER  # the alignment editor's sentence encoder: a built-in name or an Embedder
     # The address people open when the app listens beyond loopback (`--public-url`): its host is allowed and the
     # printed URL uses it. `allowed_hosts_extra`: more names or name:port the Host header may carry.
     public_url: str | None = None

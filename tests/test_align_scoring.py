@@ -152,3 +152,15 @@ def test_a_document_past_the_coarse_pass_threshold_aligns_in_either_scoring(scor
     links = DocumentPair(source, target, WordVectorEmbedder(), (" ", " "), settings).align()
     right = sum(x.source_indices == x.target_indices and len(x.source_indices) == 1 for x in links)
     assert right >= 690, right
+
+
+@pytest.mark.parametrize("field, value", [("scoring", "similarty"), ("runs", "everything"),
+                                          ("length_ratio", "document"), ("max_link_sentences", 9),
+                                          ("skip_cost", -0.5), ("doubt", 1.5), ("band", 0)])
+def test_settings_that_cannot_work_are_refused_by_name(field, value):
+    """A misspelt choice used to take another branch without a word (`scoring="similarty"` aligned by margin)."""
+    from seedmt.align.links import AlignSettings
+
+    with pytest.raises(ValueError, match=f"AlignSettings.{field} must"):
+        AlignSettings(**{field: value})
+    AlignSettings(scoring="similarity", runs="estimated", length_ratio="linked", max_link_sentences=5)

