@@ -172,6 +172,11 @@ def _run_align_many(args) -> int:
                   file=sys.stderr)
     if args.out.exists() and not args.out.is_dir():
         raise SettingsError(f"--out {args.out} is a file: many pairs need a folder")
+    inputs = {path.resolve() for pair in pairs for path in (pair.source, pair.target)}
+    for pair in pairs:
+        if pair.out.resolve() in inputs:
+            raise SettingsError(f"{pair.out} is one of the documents to align: its links would overwrite it; "
+                                "choose another --out folder or output name")
     embedder = _embedder(args)
     failed = 0
     try:

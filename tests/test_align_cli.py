@@ -201,6 +201,17 @@ def test_a_pair_list_that_names_no_pairs_is_an_error_naming_the_line(tmp_path, c
     assert problem in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
+def test_an_output_that_would_overwrite_a_document_is_refused(tmp_path, capsys):
+    listing = tmp_path / "pairs.tsv"
+    source, target = tmp_path / "a.txt", tmp_path / "b.txt"
+    source.write_text("Ein Satz.\n", encoding="utf-8")
+    target.write_text("One sentence.\n", encoding="utf-8")
+    listing.write_text("a.txt\tb.txt\tb.txt\n", encoding="utf-8")
+    assert main(["align", "--pairs", str(listing), "--out", str(tmp_path)]) == EXIT_USAGE
+    assert "would overwrite it" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "One sentence.\n"
+
+
 def test_a_file_and_a_folder_or_nothing_at_all_is_a_usage_error(tmp_path, capsys):
     assert main(["align", str(BELARUSIAN), str(tmp_path), "--out", str(tmp_path / "x")]) == EXIT_USAGE
     assert "give two files or two folders" in capsys.readouterr().err
