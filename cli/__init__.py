@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from seedmt.cli import align, evaluate, humaneval, publish, review, translate
+from seedmt.cli import align, cat, evaluate, humaneval, publish, review, translate
 from seedmt.cli.common import EXIT_BUSY, EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from seedmt.core.errors import OutputBusyError, SeedMTError, SettingsError
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with their translations, publish the dataset and review it in an HTML report.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (translate, evaluate, publish, align, review, humaneval):
+    for group in (translate, evaluate, publish, align, review, cat, humaneval):
         group.add_parsers(sub)
     return parser
 
@@ -38,6 +38,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """The command line as `seedmt` reads it, two-word commands included."""
     if argv[:2] == ["review", "export"]:  # `seedmt review export` reads better than `seedmt review-export`
         argv = ["review-export", *argv[2:]]
+    if argv[:2] == ["review", "import"]:  # likewise `seedmt review import FILE.xlf`
+        argv = ["review-import", *argv[2:]]
     if argv[:2] == ["align", "score"]:  # likewise `seedmt align score LINKS GOLD`
         argv = ["align-score", *argv[2:]]
     return build_parser().parse_args(argv)

@@ -153,8 +153,13 @@ def run_report(args) -> int:
         from seedmt.eval.compare import check_same_segments, name_systems
 
         check_same_segments(name_systems([args.dataset, *args.compare]))
+    from seedmt.cat.pairs import MACHINE_TRANSLATION, dataset_pairs
+    from seedmt.cat.qa import check_pairs
+
+    qa = {(r.pair.key, r.pair.target_lang): [(f.check, f.severity, f.message) for f in r.findings]
+          for r in check_pairs(dataset_pairs(args.dataset, (MACHINE_TRANSLATION,))) if r.findings}
     write_text_atomically(args.output, build_report(args.dataset, args.references, args.compare, comet_model=args.comet_model,
-                                                     campaign=args.campaign))
+                                                     campaign=args.campaign, qa=qa))
     print(f"wrote {args.output}")
     return EXIT_OK
 

@@ -23,12 +23,20 @@ def add_parsers(sub) -> None:
     pb.add_argument("--campaign", type=Path, metavar="CAMPAIGN",
                     help="cite a human evaluation campaign (`seedmt humaneval`) in the card: systems, protocol, items, "
                          "annotators, agreement, scores")
+    pb.add_argument("--format", choices=("hub", "xliff"), default="hub",
+                    help="hub (default): the Hub layout, TMX and Moses; xliff: XLIFF 1.2 for CAT tools, "
+                         "EXPORT_DIR/<target>/<doc_id>.xlf, with QA findings and flags as notes (`seedmt review "
+                         "import` brings the edited files back)")
+    pb.add_argument("--glossary", type=Path, metavar="FILE",
+                    help="with --format xliff: glossary whose term checks join the QA notes")
     pb.add_argument("--push", metavar="REPO_ID", help="also upload to this Hub dataset repository")
     pb.add_argument("--public", action="store_true", help="with --push: create the repository public")
     pb.set_defaults(handler=run_publish)
 
 
 def run_publish(args) -> int:
+    if args.format == "xliff":
+        return run_xliff_export(args)
     from seedmt.dataset.publish import export_for_hub, push_to_hub
 
     human_evaluation = None
@@ -38,9 +46,26 @@ def run_publish(args) -> int:
         human_evaluation = card_section(campaign_report(args.campaign))
     from seedmt.eval.references import references_summary
 
+    from seedmt.cat.pairs import dataset_pairs
+    from seedmt.cat.qa import card_section, check_pairs
+
+    qa_note = card_section(check_pairs(dataset_pairs(args.dataset)))
     export_dir = export_for_hub(args.dataset, args.export_dir, references_summary(args.references),
-                                reviewed_only=args.reviewed_only, human_evaluation=human_evaluation)
+                                reviewed_only=args.reviewed_only, human_evaluation=human_evaluation, qa_note=qa_note)
     print(f"wrote {export_dir}: README.md, documents/ segments/ runs/ (parquet), translations.tmx, moses/")
     if args.push:
         print(f"pushed to {push_to_hub(export_dir, args.push, private=not args.public)}")
+    return EXIT_OK
+
+
+def run_xliff_export(args) -> int:
+    from seedmt.cat.glossary import read_glossary
+    from seedmt.cat.xliff import export_xliff
+    from seedmt.core.errors import SettingsError
+
+    if args.push or args.reviewed_only or args.campaign:
+        raise SettingsError("--format xliff writes files for CAT tools: --push, --reviewed-only and --campaign "
+                            "belong to the Hub export")
+    files = export_xliff(args.dataset, args.export_dir, glossary=read_glossary(args.glossary) if args.glossary else None)
+    print(f"wrote {args.export_dir}: {len(files)} XLIFF file(s) (one per document and target)")
     return EXIT_OK

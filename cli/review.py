@@ -16,7 +16,10 @@ def add_parsers(sub) -> None:
                     "worst-first queue of segments (quality flags, then lowest similarity, then lowest chrF2++ "
                     "against references), post-editing with a word-level diff, accept / reject, undo / redo, all "
                     "from the keyboard (press ? in the app). Every action is saved at once in "
-                    "<OUT>.review.sqlite beside the dataset, which itself is never modified. The alignment editor "
+                    "<OUT>.review.sqlite beside the dataset, which itself is never modified. QA findings "
+                    "(`seedmt qa`) are underlined and can be resolved or ignored with a reason; the translation "
+                    "memory (<OUT>.tm.sqlite) offers fuzzy matches and a concordance search for the selected "
+                    "segment (press i to insert the best match). The alignment editor "
                     "(/align) corrects sentence links between a document and its translation, re-aligns around "
                     "the links you fixed and saves them as references in --references (sessions in "
                     "<OUT>.alignments.sqlite). "
@@ -29,6 +32,8 @@ def add_parsers(sub) -> None:
     from seedmt.cli.align import _add_embedder_option
 
     _add_embedder_option(rv)
+    rv.add_argument("--glossary", type=Path, metavar="FILE",
+                    help="glossary (.tbx, .csv or .tsv): its terms are shown beside each segment and checked by QA")
     rv.add_argument("--reviewer", default=_user(), help="your name in the review log (default: %(default)s)")
     rv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     rv.add_argument("--port", type=int, default=8765, help="(default: %(default)s; 0 = any free port)")
@@ -91,7 +96,8 @@ def run_review(args) -> int:
     settings = ReviewSettings(args.dataset, args.references if args.references.is_dir() else None,
                               reviewer=args.reviewer, host=host, port=args.port or _free_port(host),
                               saved_references_dir=args.references, embedder=args.embedder,
-                              public_url=args.public_url, allowed_hosts_extra=tuple(args.allowed_host))
+                              public_url=args.public_url, allowed_hosts_extra=tuple(args.allowed_host),
+                              glossary=args.glossary)
     app = create_app(settings)  # opens the dataset and the store: a bad folder is one error line, before listening
     return serve_until_stopped(settings, app, "seedmt review", "every action is already saved", args.open)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from seedmt.core.files import staged_folder
 from seedmt.dataset.storage import dataset_targets, open_dataset
@@ -42,7 +41,7 @@ def size_category(rows: int) -> str:
 
 
 def dataset_card(dataset, references_note: str | None, review_note: str | None = None,
-                 human_evaluation: str | None = None) -> str:
+                 human_evaluation: str | None = None, qa_note: str | None = None) -> str:
     documents, segments, runs = dataset[DOCUMENTS], dataset[SEGMENTS], dataset[RUNS]
     sources = sorted(set(documents["source_lang"]))
     targets = sorted(dataset_targets(dataset))
@@ -92,7 +91,7 @@ character offsets, each translated into {', '.join(targets)} by the runs below. 
 
 {review_note or 'No translation has been reviewed by a person.'}
 
-{human_evaluation + chr(10) if human_evaluation else ''}## Known limitations
+{human_evaluation + chr(10) if human_evaluation else ''}{('## QA checks' + chr(10) + chr(10) + qa_note + chr(10) + chr(10)) if qa_note else ''}## Known limitations
 
 - Machine translations; only those with a `review_<target>` of accepted or edited were checked by a person.
   `segments.quality_flags` marks segments whose translation
@@ -168,11 +167,13 @@ def review_summary(dataset) -> str:
 
 
 def export_for_hub(out_dir: Path, export_dir: Path, references_note: str | None = None, *,
-                   reviewed_only: bool = False, human_evaluation: str | None = None) -> Path:
+                   reviewed_only: bool = False, human_evaluation: str | None = None,
+                   qa_note: str | None = None) -> Path:
     """Parquet per config + README.md card in `export_dir` (written to a temp folder, then renamed), with the
     review columns as the review store holds them now; `references_note`: the card's paragraph on the references
     (`seedmt.eval.references.references_summary`); `reviewed_only`: only accepted or post-edited pairs;
-    `human_evaluation`: a card section on a human evaluation campaign (`seedmt.eval.humaneval.card_section`)."""
+    `human_evaluation`: a card section on a human evaluation campaign (`seedmt.eval.humaneval.card_section`);
+    `qa_note`: the card's paragraph on QA findings (`seedmt.cat.qa.card_section`)."""
     dataset = with_current_reviews(open_dataset(out_dir).tables, out_dir)
     summary = review_summary(dataset)
     if reviewed_only:
@@ -185,41 +186,59 @@ def export_for_hub(out_dir: Path, export_dir: Path, references_note: str | None 
             (staging / name).mkdir()
             dataset[name].to_parquet(str(staging / name / "train-00000-of-00001.parquet"))
         (staging / "README.md").write_text(dataset_card(dataset, references_note, summary,
-                                                        human_evaluation),
+                                                        human_evaluation, qa_note),
                                            encoding="utf-8")
         write_tmx(dataset, staging / "translations.tmx")
         write_moses(dataset, staging / "moses")
     return export_dir
 
 
-def _xml_text(text: str) -> str:
-    return escape(_XML_INVALID.sub("", text))
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold even escaped (the toolkit's XML writer refuses them)."""
+    return _XML_INVALID.sub("", text)
 
 
-def write_tmx(dataset, path: Path) -> int:
-    """TMX 1.4: one translation unit per segment, with the source and every target language."""
+def seedmt_version() -> str:
     from importlib import metadata
 
     try:
-        version = metadata.version("seedmt")
+        return metadata.version("seedmt")
     except metadata.PackageNotFoundError:
-        version = "unknown"
+        return "unknown"
+
+
+def write_tmx(dataset, path: Path) -> int:
+    """TMX 1.4 through translate-toolkit: one translation unit per segment (`tuid` the segment id), with the
+    source and every target language (`xml:lang` ISO codes, the FLORES-200 code as an `x-flores` property)."""
+    from lxml import etree
+
+    from seedmt.core.toolkit import toolkit_module
+
+    tmx = toolkit_module("storage.tmx").tmxfile(sourcelanguage="*all*")
+    header = tmx.document.getroot().find("header")
+    header.attrib.update({"creationtool": "seedmt", "creationtoolversion": seedmt_version(), "o-tmf": "seedmt",
+                          "datatype": "plaintext"})
     units = 0
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n')
-        out.write(f'  <header creationtool="seedmt" creationtoolversion={quoteattr(version)} segtype="sentence" '
-                  'o-tmf="seedmt" adminlang="en" srclang="*all*" datatype="plaintext"/>\n  <body>\n')
-        for row in dataset[SEGMENTS]:
-            out.write(f"    <tu tuid={quoteattr(row['segment_id'])}>\n"
-                      f"      <prop type=\"x-doc-id\">{_xml_text(row['doc_id'])}</prop>\n")
-            for code, text in sorted(row[TRANSLATION_COLUMN].items()):
-                if text is None:
-                    continue
-                out.write(f"      <tuv xml:lang={quoteattr(iso_language(code))}><prop type=\"x-flores\">{code}"
-                          f"</prop><seg>{_xml_text(text)}</seg></tuv>\n")
-            out.write("    </tu>\n")
-            units += 1
-        out.write("  </body>\n</tmx>\n")
+    for row in dataset[SEGMENTS]:
+        texts = [(code, text) for code, text in sorted(row[TRANSLATION_COLUMN].items()) if text is not None]
+        source_lang = row["source_lang"]
+        # the source first: the toolkit reads a unit's first language as its source
+        texts.sort(key=lambda item: item[0] != source_lang)
+        unit = tmx.addsourceunit(xml_text(texts[0][1]))
+        unit.xmlelement.set("tuid", row["segment_id"])
+        for code, text in texts[1:]:  # a language node each (the toolkit's settarget keeps one target only)
+            unit.set_target_dom(unit.createlanguageNode(iso_language(code), xml_text(text), "target"), append=True)
+        nodes = unit.getlanguageNodes()
+        nodes[0].set("{http://www.w3.org/XML/1998/namespace}lang", iso_language(texts[0][0]))
+        for node, (code, _) in zip(nodes, texts):
+            prop = etree.Element("prop", type="x-flores")
+            prop.text = code
+            node.insert(0, prop)
+        doc_prop = etree.Element("prop", type="x-doc-id")
+        doc_prop.text = row["doc_id"]
+        unit.xmlelement.insert(0, doc_prop)
+        units += 1
+    path.write_bytes(bytes(tmx))
     return units
 
 

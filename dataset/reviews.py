@@ -75,6 +75,7 @@ class Review:
     updated_at: str | None
     version: int  # increases with every action on this segment and target
     seconds: float  # time spent on it, all actions together
+    via: str | None = None  # None: decided in the review app; "xliff:<file name>": imported from a CAT tool's file
 
     @property
     def final_text(self) -> str | None:
@@ -84,6 +85,15 @@ class Review:
         if self.status == ACCEPTED:
             return self.machine_translation
         return None
+
+
+QA_DECISIONS = ("resolve", "ignore")
+
+
+def text_sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # Control characters (NUL included) and line separators: a post-edit is one segment of one line, written as it
@@ -136,6 +146,15 @@ REVIEW_STORE = StoreKind(
         _RELEASE_1,
         # 2: the version in PRAGMA user_version; a segment's log (conflicts, history) found by index
         ("DROP TABLE meta", "CREATE INDEX IF NOT EXISTS actions_by_segment ON actions (segment_id, target, id)"),
+        # 3: where a decision was made (NULL: the review app; "xliff:<file>": a CAT tool's file imported), on the
+        # state and, before and after, on each action (undo and redo restore it)
+        # and what reviewers decided about QA findings (seedmt.cat.qa): resolved, or ignored with a reason, for the
+        # text they were found in
+        ("ALTER TABLE state ADD COLUMN via TEXT", "ALTER TABLE actions ADD COLUMN via_before TEXT",
+         "ALTER TABLE actions ADD COLUMN via TEXT",
+         """CREATE TABLE qa_decisions (segment_id TEXT NOT NULL, target TEXT NOT NULL, check_id TEXT NOT NULL,
+         text_sha256 TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT, reviewer TEXT NOT NULL, at TEXT NOT NULL,
+         PRIMARY KEY (segment_id, target, check_id, text_sha256))"""),
     ),
     synchronous="FULL",  # an acknowledged action is on disk
     legacy_tables=frozenset({"state", "actions"}),
@@ -182,9 +201,10 @@ class ReviewStore(Store):
 
     def act(self, segment_id: str, target: str, action: str, *, machine_translation: str, reviewer: str,
             text: str | None = None, reason: str | None = None, expected_version: int | None = None,
-            seconds: float = 0.0) -> Review:
+            seconds: float = 0.0, via: str | None = None) -> Review:
         """Apply `action` (accept, edit, reject, reset). `expected_version`: the version the client saw; a
-        different current version raises ReviewConflict and nothing is written."""
+        different current version raises ReviewConflict and nothing is written. `via`: where the decision was
+        made when not in the review app ("xliff:<file name>" for a CAT tool's file)."""
         if action not in ACTION_STATUS:
             raise ValueError(f"unknown action '{action}' (one of {', '.join(ACTION_STATUS)})")
         if action == "edit" and (text is None or not text.strip()):
@@ -205,13 +225,14 @@ class ReviewStore(Store):
                 # it can be restored: `rejected_concurrent_edits`.
                 attempted = {"action": action, "text": text, "reason": reason, "version": expected_version}
                 conflict_id = self._log(db, current, reviewer, CONFLICT, current.status, after_text, after_reason,
-                                        seconds, None)
+                                        seconds, None, via=via)
                 conflict = ReviewConflict(current, {**attempted, "logged_as": conflict_id})
             else:
                 conflict = None
                 # A new action ends what could be redone.
                 db.execute("UPDATE actions SET undone=1 WHERE reviewer=? AND action='undo'", (reviewer,))
-                return self._apply(db, current, reviewer, action, status, after_text, after_reason, seconds, None)
+                return self._apply(db, current, reviewer, action, status, after_text, after_reason, seconds, None,
+                                   via)
         raise conflict
 
     def log_version(self, reviewer: str) -> int:
@@ -238,17 +259,18 @@ class ReviewStore(Store):
         is raised and nothing changes (an undo never takes back another person's later work)."""
         with self._transaction() as db:
             self._check_log(db, reviewer, expected_log_version)
-            row = db.execute("SELECT id, segment_id, target, status_before, text_before, reason_before FROM actions "
+            row = db.execute("SELECT id, segment_id, target, status_before, text_before, reason_before, via_before "
+                             "FROM actions "
                              "WHERE reviewer=? AND undone=0 AND action NOT IN ('undo', ?) ORDER BY id DESC LIMIT 1",
                              (reviewer, CONFLICT)).fetchone()
             if row is None:
                 return None
-            action_id, segment_id, target, status, text, reason = row[:6]
+            action_id, segment_id, target, status, text, reason, via = row
             current = self._current(db, segment_id, target, None)
             if not self._still_in_effect(db, action_id, segment_id, target):
                 raise UndoConflict(current, "undo")
             db.execute("UPDATE actions SET undone=1 WHERE id=?", (action_id,))
-            return self._apply(db, current, reviewer, "undo", status, text, reason, 0.0, action_id)
+            return self._apply(db, current, reviewer, "undo", status, text, reason, 0.0, action_id, via)
 
     def redo(self, reviewer: str, expected_log_version: int | None = None) -> Review | None:
         """Redo what this reviewer's latest undo took back, as long as nothing new was done since (a new
@@ -256,17 +278,17 @@ class ReviewStore(Store):
         acts only while that undo is still in effect (else UndoConflict, nothing changed)."""
         with self._transaction() as db:
             self._check_log(db, reviewer, expected_log_version)
-            row = db.execute("SELECT u.id, a.segment_id, a.target, a.status_after, a.text_after, a.reason_after "
-                             "FROM actions u JOIN actions a ON a.id = u.undoes WHERE u.reviewer=? AND "
+            row = db.execute("SELECT u.id, a.segment_id, a.target, a.status_after, a.text_after, a.reason_after, "
+                             "a.via FROM actions u JOIN actions a ON a.id = u.undoes WHERE u.reviewer=? AND "
                              "u.action='undo' AND u.undone=0 ORDER BY u.id DESC LIMIT 1", (reviewer,)).fetchone()
             if row is None:
                 return None
-            undo_id, segment_id, target, status, text, reason = row[:6]
+            undo_id, segment_id, target, status, text, reason, via = row
             current = self._current(db, segment_id, target, None)
             if not self._still_in_effect(db, undo_id, segment_id, target):
                 raise UndoConflict(current, "redo")
             db.execute("UPDATE actions SET undone=1 WHERE id=?", (undo_id,))
-            return self._apply(db, current, reviewer, "redo", status, text, reason, 0.0, undo_id)
+            return self._apply(db, current, reviewer, "redo", status, text, reason, 0.0, undo_id, via)
 
     @staticmethod
     def _still_in_effect(db, entry_id: int, segment_id: str, target: str) -> bool:
@@ -296,6 +318,32 @@ class ReviewStore(Store):
             raise ReviewStoreError(f"{segment_id} ({target}) has no review to undo or redo")
         return Review(segment_id, target, UNREVIEWED, machine_translation, None, None, None, None, 0, 0.0)
 
+    # --- QA findings -------------------------------------------------------------------------------------------
+
+    def decide_qa(self, segment_id: str, target: str, check: str, text: str, decision: str, reviewer: str,
+                  reason: str | None = None) -> dict:
+        """Record that a QA finding of `check` in this translation `text` is resolved, or ignored (with a reason).
+        The decision holds for that text: a finding in a later post-edit is shown again."""
+        if decision not in QA_DECISIONS:
+            raise ValueError(f"unknown decision '{decision}' (one of {', '.join(QA_DECISIONS)})")
+        if decision == "ignore" and not (reason or "").strip():
+            raise ValueError("ignoring a QA finding needs a reason")
+        if reason:
+            check_segment_text(reason, "reason")
+        row = {"segment_id": segment_id, "target": target, "check": check, "text_sha256": text_sha256(text),
+               "decision": decision, "reason": (reason or "").strip() or None, "reviewer": reviewer, "at": utc_now()}
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO qa_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tuple(row.values()))
+        return row
+
+    def qa_decisions(self) -> dict[tuple[str, str, str, str], dict]:
+        """(segment_id, target, check, sha256 of the text) -> the decision on that finding."""
+        with self._lock:
+            cursor = self._connection.execute("SELECT * FROM qa_decisions")
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        return {(r["segment_id"], r["target"], r["check_id"], r["text_sha256"]): r for r in rows}
+
     def content_sha256(self) -> str:
         """sha256 of every state and every logged action, in order: the same for the same reviews whether or not
         the write-ahead log has been folded into the file yet."""
@@ -304,7 +352,8 @@ class ReviewStore(Store):
 
         digest = hashlib.sha256()
         with self._reading() as db:
-            for table, order in (("state", "segment_id, target"), ("actions", "id")):
+            for table, order in (("state", "segment_id, target"), ("actions", "id"),
+                                 ("qa_decisions", "segment_id, target, check_id, text_sha256")):
                 for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
                     digest.update(json.dumps([table, *row], ensure_ascii=False).encode("utf-8") + b"\n")
         return digest.hexdigest()
@@ -320,25 +369,25 @@ class ReviewStore(Store):
 
     @staticmethod
     def _log(db, current: Review, reviewer: str, action: str, status: str, text: str | None, reason: str | None,
-             seconds: float, undoes: int | None, at: str | None = None) -> int:
+             seconds: float, undoes: int | None, at: str | None = None, via: str | None = None) -> int:
         cursor = db.execute(
             "INSERT INTO actions (at, reviewer, segment_id, target, action, status_before, status_after, "
-            "text_before, text_after, reason_before, reason_after, seconds, undoes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "text_before, text_after, reason_before, reason_after, seconds, undoes, via_before, via) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at or utc_now(), reviewer, current.segment_id, current.target, action, current.status, status,
-             current.post_edit, text, current.reason, reason, max(0.0, float(seconds)), undoes))
+             current.post_edit, text, current.reason, reason, max(0.0, float(seconds)), undoes, current.via, via))
         return int(cursor.lastrowid)
 
     def _apply(self, db, current: Review, reviewer: str, action: str, status: str, text: str | None,
-               reason: str | None, seconds: float, undoes: int | None) -> Review:
+               reason: str | None, seconds: float, undoes: int | None, via: str | None = None) -> Review:
         now = utc_now()
-        self._log(db, current, reviewer, action, status, text, reason, seconds, undoes, now)
+        self._log(db, current, reviewer, action, status, text, reason, seconds, undoes, now, via)
         updated = Review(current.segment_id, current.target, status, current.machine_translation, text, reason,
-                         reviewer, now, current.version + 1, current.seconds + max(0.0, float(seconds)))
-        db.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         reviewer, now, current.version + 1, current.seconds + max(0.0, float(seconds)), via)
+        db.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (updated.segment_id, updated.target, updated.status, updated.machine_translation,
                     updated.post_edit, updated.reason, updated.reviewer, updated.updated_at, updated.version,
-                    updated.seconds))
+                    updated.seconds, updated.via))
         return updated
 
 
@@ -365,3 +414,16 @@ def current_reviews(dataset_dir: Path, translations: Iterable[tuple[str, str, st
     return {(segment_id, target): reviews[(segment_id, target)] for segment_id, target, text in translations
             if (segment_id, target) in reviews and reviews[(segment_id, target)].machine_translation == text
             and reviews[(segment_id, target)].status != UNREVIEWED}
+
+
+def review_versions(dataset_dir: Path) -> dict[tuple[str, str], int]:
+    """(segment_id, target) -> the version of its state in the store beside `dataset_dir` (what an action's
+    `expected_version` is checked against); empty when there is no store."""
+    path = store_path(dataset_dir)
+    if not path.exists():
+        return {}
+    store = ReviewStore(path, create=False)
+    try:
+        return {key: review.version for key, review in store.reviews().items()}
+    finally:
+        store.close()

@@ -48,6 +48,8 @@ td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px;wo
 th{background:#f3f3f3}
 tr.flagged td{background:#fff4e5}
 td.flags{width:9em}
+.qa{display:block;border:1px solid #b58900;color:#7a5c00;border-radius:3px;padding:0 4px;margin:1px 0;font-size:11px}
+.qa.error{border-color:#c0392b;color:#c0392b}
 .flag{display:block;background:#d9480f;color:#fff;border-radius:3px;padding:0 4px;margin:1px 0;font-size:11px;
       overflow-wrap:anywhere;white-space:normal}
 .score{font-variant-numeric:tabular-nums;text-align:right}
@@ -239,12 +241,14 @@ def _human_evaluation_section(report: dict) -> str:
 
 def build_report(out_dir: Path, references_dir: Path | None = None,
                  compare_to: Path | list[Path] | None = None, *, comet_model: str | None = None,
-                 campaign: Path | None = None) -> str:
+                 campaign: Path | None = None, qa: dict | None = None) -> str:
     """The page for `out_dir`; `compare_to`: other datasets of the same segments (other checkpoints), each
     shown beside it with its per-segment chrF2++ difference, plus `seedmt compare`'s significance table.
     `comet_model` (a COMET Hub id or folder) adds a per-segment COMET column, a COMET summary matrix and a
     COMET plot with confidence intervals to the comparison. `campaign`: a human evaluation campaign
-    (`seedmt humaneval`) whose results get a section of their own."""
+    (`seedmt humaneval`) whose results get a section of their own. `qa`: (segment_id, target) -> QA findings
+    of that translation as (check, severity, message) (`seedmt.cat.qa`), shown beside the quality flags."""
+    qa = qa or {}
     others = [] if compare_to is None else [compare_to] if isinstance(compare_to, (str, Path)) else list(compare_to)
     opened = open_dataset(out_dir)
     dataset, targets = opened.tables, opened.targets
@@ -303,6 +307,10 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
         source_lang = rows[0]["source_lang"]
         counts = Counter(flag for r in rows for flag in r["quality_flags"])
         summary = ", ".join(f"{esc(f)} {n}" for f, n in sorted(counts.items())) or "no quality flags"
+        qa_counts = Counter(f"{target}:{check}" for r in rows for target in targets
+                            for check, _, _ in qa.get((r["segment_id"], target), ()))
+        if qa:
+            summary += "; QA: " + (", ".join(f"{esc(c)} {n}" for c, n in sorted(qa_counts.items())) or "no findings")
         parts.append(f"<section class=\"document\" id=\"{esc(doc_id)}\"><h2>{esc(doc_id)} ({esc(source_lang)})</h2>"
                      f"<p>{summary}</p><table><tr><th style=\"width:4em\">#</th><th style=\"width:9em\">flags</th>"
                      f"<th>{esc(source_lang)}</th>")
@@ -318,7 +326,10 @@ def build_report(out_dir: Path, references_dir: Path | None = None,
         parts.append("</tr>")
         for row in rows:
             flags = row["quality_flags"]
-            badges = "".join(f"<span class=\"flag\">{esc(f)}</span>" for f in flags)
+            findings = [(target, *finding) for target in targets for finding in qa.get((row["segment_id"], target), ())]
+            badges = "".join(f"<span class=\"flag\">{esc(f)}</span>" for f in flags) + "".join(
+                f"<span class=\"qa {esc(severity)}\" title=\"{esc(message)}\">{esc(target)}:{esc(check)}</span>"
+                for target, check, severity, message in findings)
             parts.append(f"<tr class=\"segment{' flagged' if flags else ''}\" data-segment-id=\"{esc(row['segment_id'])}\">"
                          f"<td>{row['index']}</td><td class=\"flags\">{badges}</td>"
                          + _cell(row[TRANSLATION_COLUMN][source_lang], source_lang, "text source"))

@@ -18,6 +18,14 @@ from seedmt.dataset.storage import open_dataset
 from seedmt.eval.references import POST_EDITS, Provenance, folder_input, write_reference
 
 ORIGIN = {EDITED: "post-edited", ACCEPTED: "accepted as is"}
+CAT_TOOL_ORIGIN = "post-edited in a CAT tool"  # an edit imported from an XLIFF file (`seedmt review import`)
+
+
+def origin_of(review) -> str:
+    """How a reviewed text was made, as reference lines and their provenance say it."""
+    if review.status == EDITED and (review.via or "").startswith("xliff:"):
+        return CAT_TOOL_ORIGIN
+    return ORIGIN[review.status]
 
 
 @dataclass
@@ -59,9 +67,12 @@ def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
                 review = None  # made on another translation of the segment
             line = {"segment_id": row["segment_id"], "source": row[TRANSLATION_COLUMN][row["source_lang"]]}
             if review is not None and review.status in ORIGIN:
-                line.update(text=review.final_text, origin=ORIGIN[review.status], reviewer=review.reviewer,
+                origin = origin_of(review)
+                line.update(text=review.final_text, origin=origin, reviewer=review.reviewer,
                             reviewed_at=review.updated_at)
-                reference.kinds[ORIGIN[review.status]] += 1
+                if review.via:
+                    line["via"] = review.via
+                reference.kinds[origin] += 1
                 reference.reviewers.add(review.reviewer)
                 if review.status == EDITED:
                     reference.hters.append(hter(translation, review.post_edit, target))
@@ -72,7 +83,8 @@ def reviewed_references(dataset_dir: Path) -> list[ReviewedReference]:
                 line["skip"] = "not reviewed"
                 reference.kinds["not reviewed"] += 1
             reference.lines.append(line)
-        out += [r for r in by_doc.values() if r.kinds["post-edited"] or r.kinds["accepted as is"]]
+        out += [r for r in by_doc.values()
+                if r.kinds["post-edited"] or r.kinds[CAT_TOOL_ORIGIN] or r.kinds["accepted as is"]]
     return out
 
 

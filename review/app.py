@@ -30,6 +30,10 @@ from starlette.staticfiles import StaticFiles
 
 from seedmt.align.embed import ALIGN_EMBEDDER
 from seedmt.align.similarity import LOW_SIMILARITY
+from seedmt.cat.glossary import read_glossary
+from seedmt.cat.memory import TranslationMemory, memory_path
+from seedmt.cat.pairs import ACCEPTED as ACCEPTED_TRANSLATION, POST_EDIT, memory_pairs
+from seedmt.cat.qa import CHECKS, Pair
 from seedmt.core.errors import SeedMTError, SettingsError
 from seedmt.core.languages import text_direction
 from seedmt.dataset.reviews import (EDITED, STATUSES, LogMovedOn, Review, ReviewConflict, ReviewStore, UndoConflict,
@@ -38,9 +42,9 @@ from seedmt.review.alignment_routes import alignment_routes
 from seedmt.review.alignments import AlignmentEditor, AlignmentStore
 from seedmt.review.alignments import store_path as alignment_store_path
 from seedmt.review.diff import diff
-from seedmt.review.queue import PAGE_SIZE, Item, ReviewQueue, status_of
-from seedmt.review.schemas import (MAX_POST_EDIT_CHARS, POST_EDIT_FACTOR, BadRequest, ReviewAction, ReviewStep,
-                                   body_limit, max_post_edit_chars, parse)
+from seedmt.review.queue import PAGE_SIZE, Item, ReviewQueue, current_text, status_of
+from seedmt.review.schemas import (MAX_POST_EDIT_CHARS, MAX_QUERY_CHARS, POST_EDIT_FACTOR, BadRequest, QaDecision,
+                                   ReviewAction, ReviewStep, body_limit, max_post_edit_chars, parse)
 
 HERE = Path(__file__).parent
 COOKIE = "seedmt_review_token"
@@ -73,6 +77,7 @@ class ReviewSettings:
     # printed URL uses it. `allowed_hosts_extra`: more names or name:port the Host header may carry.
     public_url: str | None = None
     allowed_hosts_extra: tuple[str, ...] = ()
+    glossary: Path | None = None  # terms shown beside each segment and checked by QA (seedmt.cat.glossary)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
@@ -147,8 +152,15 @@ def direction(code: str) -> str:
 
 
 def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store: ReviewStore | None = None) -> Starlette:
-    queue = queue or ReviewQueue(settings.dataset_dir, settings.references_dir)
+    glossary = read_glossary(settings.glossary) if settings.glossary is not None else None
+    queue = queue or ReviewQueue(settings.dataset_dir, settings.references_dir, glossary)
     store = store or ReviewStore(store_path(settings.dataset_dir))
+    # the translation memory beside the dataset: made from the project's pairs the first time, then kept up to
+    # date with every post-edit and accepted translation saved here
+    memory = TranslationMemory(memory_path(settings.dataset_dir))
+    if not len(memory):  # (references of other documents join with `seedmt tm build`, which identifies languages)
+        memory.add(memory_pairs(settings.dataset_dir, settings.references_dir, identify=False))
+    threading.Thread(target=queue.check_all, name="seedmt-qa", daemon=True).start()
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
                             lstrip_blocks=True)
     templates.globals.update(direction=direction, LOW_SIMILARITY=LOW_SIMILARITY)
@@ -160,12 +172,17 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
                                                                 **context),
                             status_code=status_code)
 
-    def item_view(item: Item, reviews: dict) -> dict:
+    def item_view(item: Item, reviews: dict, decisions: dict) -> dict:
         review = reviews.get((item.segment_id, item.target))
         current = review if review is not None and review.machine_translation == item.translation else None
         status = status_of(item, reviews)
         edited = current.post_edit if current is not None and status == EDITED else None
+        findings = queue.open_findings(item, reviews, decisions)
         return {"item": item, "status": status, "version": current.version if current else 0,
+                "qa": findings, "glossary": queue.glossary_hits(item, reviews),
+                "source_pieces": marked_pieces(item.source, [(s, f) for f in findings for s in f.source_spans]),
+                "mt_pieces": marked_pieces(item.translation, [] if edited else
+                                           [(s, f) for f in findings for s in f.target_spans]),
                 "post_edit": edited, "reason": current.reason if current and status == "rejected" else None,
                 "diff": diff(item.translation, edited, item.target) if edited else None,
                 "hter": hter(item.translation, edited, item.target) if edited else None,
@@ -190,26 +207,32 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
             return render("error.html", 404, message="no such target in this dataset")
         status = params.get("status") or None
         flag = params.get("flag") or None
+        qa = params.get("qa") or None
+        if qa is not None and qa != "any" and qa not in CHECKS:
+            return render("error.html", 404, message="no such QA check")
         order = "document" if params.get("order") == "document" else "worst"
         raw_page = params.get("page", "0")
         page = int(raw_page) if ASCII_NUMBER.fullmatch(raw_page) else 0
-        reviews = store.reviews()
-        selected = queue.select(reviews, doc=doc, target=target, flag=flag, status=status, order=order)
+        reviews, decisions = store.reviews(), store.qa_decisions()
+        selected = await run_in_threadpool(queue.select, reviews, doc=doc, target=target, flag=flag, status=status,
+                                           order=order, qa=qa, decisions=decisions)
         pages = max(1, -(-len(selected) // PAGE_SIZE))
         page = min(page, pages - 1)
-        rows = [item_view(item, reviews) for item in selected[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
+        rows = [item_view(item, reviews, decisions) for item in selected[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
         flags = sorted({f for item in queue.items for f in item.flags})
 
         def page_url(number: int) -> str:
             from urllib.parse import urlencode
 
-            kept = {"doc": doc, "target": target, "status": status, "flag": flag, "order": order, "page": number}
+            kept = {"doc": doc, "target": target, "status": status, "flag": flag, "qa": qa, "order": order,
+                    "page": number}
             return "/review?" + urlencode({k: v for k, v in kept.items() if v not in (None, "")})
 
         return render("review.html", rows=rows, total=len(selected), page=page, pages=pages, page_url=page_url,
                       filters={"doc": doc or "", "target": target or "", "status": status or "", "flag": flag or "",
-                               "order": order},
+                               "qa": qa or "", "order": order},
                       documents=sorted(queue.documents), targets=queue.targets, statuses=STATUSES, flags=flags,
+                      checks=list(CHECKS), qa_checked=queue.qa_checked, qa_total=len(queue.items),
                       doc_effort=await run_in_threadpool(_effort, queue, reviews, doc) if doc else None)
 
     async def act(request: Request) -> Response:
@@ -238,7 +261,54 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
                                               "attempted": conflict.attempted}}, status_code=409)
         except ValueError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
+        if review.final_text:  # what the reviewer stands behind joins the translation memory
+            kind = POST_EDIT if review.status == EDITED else ACCEPTED_TRANSLATION
+            await run_in_threadpool(memory.add, [Pair(item.segment_id, item.source, review.final_text,
+                                                      item.source_lang, item.target, kind)])
         return JSONResponse({**_review_json(review, item), "log_version": store.log_version(settings.reviewer)})
+
+    async def decide_qa(request: Request) -> Response:
+        try:
+            body = parse(QaDecision, await request.body())
+        except BadRequest as err:
+            return JSONResponse({"error": str(err), "field": err.field}, status_code=400)
+        item = queue.by_key.get((body.segment_id, body.target))
+        if item is None:
+            return JSONResponse({"error": "no such segment and target in this dataset"}, status_code=404)
+        text = current_text(item, store.reviews())
+        if not any(f.check == body.check for f in queue.qa_findings(item, text)):
+            return JSONResponse({"error": f"no {body.check} finding in this translation as it is now"},
+                                status_code=409)
+        try:
+            decided = await run_in_threadpool(store.decide_qa, item.segment_id, item.target, body.check, text,
+                                              body.decision, settings.reviewer, body.reason)
+        except ValueError as err:
+            return JSONResponse({"error": str(err), "field": "reason"}, status_code=400)
+        return JSONResponse(decided)
+
+    async def memory_matches(request: Request) -> Response:
+        item = queue.by_key.get((request.query_params.get("segment_id", ""), request.query_params.get("target", "")))
+        if item is None:
+            return JSONResponse({"error": "no such segment and target in this dataset"}, status_code=404)
+        matches = await run_in_threadpool(memory.lookup, item.source, item.source_lang, item.target)
+        # the segment's own reviewed text is no suggestion for itself
+        own = current_text(item, store.reviews())
+        return JSONResponse({
+            "matches": [m.to_dict() for m in matches if not (m.source == item.source.strip() and m.target == own)],
+            "glossary": [h.to_dict() for h in queue.glossary_hits(item, store.reviews())]})
+
+    async def concordance(request: Request) -> Response:
+        params = request.query_params
+        phrase, lang, side = params.get("q", ""), params.get("lang", ""), params.get("side", "source")
+        if not phrase.strip() or len(phrase) > MAX_QUERY_CHARS:
+            return JSONResponse({"error": f"q: give 1 to {MAX_QUERY_CHARS} characters", "field": "q"}, status_code=400)
+        if side not in ("source", "target"):
+            return JSONResponse({"error": "side: source or target", "field": "side"}, status_code=400)
+        known = {i.source_lang for i in queue.items} | set(queue.targets)
+        if lang not in known:
+            return JSONResponse({"error": "lang: a language of this dataset", "field": "lang"}, status_code=400)
+        hits = await run_in_threadpool(memory.concordance, phrase, lang, side=side, limit=20)
+        return JSONResponse({"hits": [h.to_dict() for h in hits]})
 
     async def undo_redo(request: Request) -> Response:
         try:
@@ -296,15 +366,28 @@ def create_app(settings: ReviewSettings, queue: ReviewQueue | None = None, store
         Route("/api/redo", undo_redo, methods=["POST"]),
         Route("/api/item", item_state),
         Route("/api/rejected-edits", rejected_edits),
+        Route("/api/qa", decide_qa, methods=["POST"]),
+        Route("/api/tm", memory_matches),
+        Route("/api/concordance", concordance),
         *alignment_routes(alignment_editor, render, settings.saved_references_dir or settings.references_dir),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
     app.add_middleware(Guard, settings=settings)
-    app.state.store, app.state.queue, app.state.alignment_editor = store, queue, None
+    app.state.store, app.state.queue, app.state.alignment_editor, app.state.memory = store, queue, None, memory
     return app
 
 
 MAX_SECONDS = 3600.0  # a tab left open overnight is not an hour of effort
+
+
+def marked_pieces(text: str, spans: list) -> list[tuple[str, list]]:
+    """`text` cut at the QA spans: (piece, findings covering it) in order, for the template to underline."""
+    cuts = sorted({0, len(text), *(p for (start, end), _ in spans for p in (start, end) if 0 <= p <= len(text))})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:]):
+        covering = [f for (s, e), f in spans if s <= start and end <= e and s < e]
+        pieces.append((text[start:end], covering))
+    return pieces
 
 
 def _review_json(review: Review, item: Item | None) -> dict:
@@ -424,6 +507,14 @@ _SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Cont
                      "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 
+def close_app(app: Starlette) -> None:
+    """Close the stores the app opened (review store, translation memory, alignment sessions)."""
+    app.state.store.close()
+    app.state.memory.close()
+    if app.state.alignment_editor is not None:
+        app.state.alignment_editor.store.close()
+
+
 def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browser: bool = False, ready=None) -> None:
     """Run the app on uvicorn until interrupted; `ready(url)` is called once it listens."""
     import uvicorn
@@ -432,7 +523,7 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
     try:
         listening = _listen(settings.host, settings.port)
     except SeedMTError:
-        app.state.store.close()
+        close_app(app)
         raise
     # timeout_graceful_shutdown: a stop is not held up by a client that never finishes sending its request
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
@@ -465,9 +556,7 @@ def serve(settings: ReviewSettings, app: Starlette | None = None, *, open_browse
         asyncio.run(main())
     finally:
         listening.close()
-        app.state.store.close()
-        if app.state.alignment_editor is not None:
-            app.state.alignment_editor.store.close()
+        close_app(app)
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
 

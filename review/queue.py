@@ -9,13 +9,16 @@ The dataset is read once (Arrow, memory-mapped); reviews come from the store and
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedmt.align.similarity import LOW_SIMILARITY
+from seedmt.cat.glossary import Glossary
+from seedmt.cat.qa import INFO, Finding, Pair, check_pair, consistency_findings, length_norms
 from seedmt.core.errors import SeedMTError
-from seedmt.dataset.reviews import UNREVIEWED, Review
+from seedmt.dataset.reviews import EDITED, UNREVIEWED, Review, text_sha256
 from seedmt.dataset.schema import DOCUMENTS, SEGMENTS, TRANSLATION_COLUMN, similarity_column
 from seedmt.dataset.storage import open_dataset
 
@@ -54,8 +57,9 @@ class Document:
 
 
 class ReviewQueue:
-    def __init__(self, dataset_dir: Path, references_dir: Path | None = None) -> None:
+    def __init__(self, dataset_dir: Path, references_dir: Path | None = None, glossary: Glossary | None = None) -> None:
         self.dataset_dir = Path(dataset_dir)
+        self.glossary = glossary
         opened = open_dataset(self.dataset_dir)
         self.dataset, run = opened.tables, opened.run
         self.targets: list[str] = opened.targets
@@ -90,6 +94,16 @@ class ReviewQueue:
         if references_dir is not None and Path(references_dir).is_dir():
             self._add_references(Path(references_dir))
         self.worst_first = sorted(self.items, key=Item.worst_first_key)
+        # QA (seedmt.cat.qa): the pair-level norms and the consistency across the dataset now (cheap); each item's
+        # own checks when it is first shown or filtered on, or by `check_all` in the background
+        pairs = [Pair(item.segment_id, item.source, item.translation, item.source_lang, item.target)
+                 for item in self.items]
+        self._length_norms = length_norms(pairs)
+        self._consistency = {(pairs[i].key, pairs[i].target_lang): found
+                             for i, found in consistency_findings(pairs).items()}
+        self._qa: dict[tuple[str, str, str], list[Finding]] = {}
+        self._qa_lock = threading.Lock()
+        self.qa_checked = 0
 
     def _add_references(self, references_dir: Path) -> None:
         """Reference and chrF2++ per item, where the references follow the dataset's segmentation."""
@@ -113,8 +127,46 @@ class ReviewQueue:
             for doc_id, scores in per_document_scores(paired, {"chrF2++": metrics_for(target).chrf()}).items():
                 self.documents[doc_id].chrf[target] = round(scores["chrF2++"], 2)
 
+    # --- QA findings ---------------------------------------------------------------------------------------------
+
+    def qa_findings(self, item: Item, text: str | None = None) -> list[Finding]:
+        """QA findings of the item's translation (or of `text`, a post-edit of it), computed once per text."""
+        text = item.translation if text is None else text
+        key = (item.segment_id, item.target, text)
+        found = self._qa.get(key)
+        if found is None:
+            found = check_pair(Pair(item.segment_id, item.source, text, item.source_lang, item.target), self.glossary,
+                               self._length_norms.get((item.source_lang, item.target)))
+            if text == item.translation:
+                found += self._consistency.get((item.segment_id, item.target), [])
+            with self._qa_lock:
+                self._qa[key] = found
+        return found
+
+    def check_all(self) -> None:
+        """Every item's machine translation checked (run in a background thread when the app starts);
+        `qa_checked` counts how far it has got."""
+        for count, item in enumerate(self.items, start=1):
+            self.qa_findings(item)
+            self.qa_checked = count
+
+    def open_findings(self, item: Item, reviews: dict[tuple[str, str], Review], decisions: dict) -> list[Finding]:
+        """Findings in the text the item holds now (the post-edit, if any) that no reviewer resolved or ignored."""
+        text = current_text(item, reviews)
+        digest = text_sha256(text)
+        return [f for f in self.qa_findings(item, text)
+                if (item.segment_id, item.target, f.check, digest) not in decisions]
+
+    def glossary_hits(self, item: Item, reviews: dict[tuple[str, str], Review]) -> list:
+        if self.glossary is None:
+            return []
+        return self.glossary.hits(item.source, item.source_lang, current_text(item, reviews), item.target)
+
     def select(self, reviews: dict[tuple[str, str], Review], *, doc: str | None = None, target: str | None = None,
-               flag: str | None = None, status: str | None = None, order: str = "worst") -> list[Item]:
+               flag: str | None = None, status: str | None = None, order: str = "worst", qa: str | None = None,
+               decisions: dict | None = None) -> list[Item]:
+        """`qa`: items whose current text has an open QA finding of this check ("any": of any check but the
+        informational ones)."""
         items = self.worst_first if order == "worst" else self.items
         out = []
         for item in items:
@@ -124,6 +176,10 @@ class ReviewQueue:
                 continue
             if status and status_of(item, reviews) != status:
                 continue
+            if qa:
+                found = self.open_findings(item, reviews, decisions or {})
+                if not any(f.severity != INFO if qa == "any" else f.check == qa for f in found):
+                    continue
             out.append(item)
         return out
 
@@ -150,3 +206,11 @@ def status_of(item: Item, reviews: dict[tuple[str, str], Review]) -> str:
     return review.status
 
 
+
+
+def current_text(item: Item, reviews: dict[tuple[str, str], Review]) -> str:
+    """The translation the item holds now: the reviewer's post-edit, or the machine translation."""
+    review = reviews.get((item.segment_id, item.target))
+    if review is not None and review.machine_translation == item.translation and review.status == EDITED:
+        return review.post_edit
+    return item.translation

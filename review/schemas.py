@@ -27,6 +27,7 @@ MAX_REASON_CHARS = 2_000
 MAX_DOCUMENT_CHARS = 1_000_000
 MAX_LINKS_CHARS = 4_000_000
 MAX_ID_CHARS = 500
+MAX_QUERY_CHARS = 200  # a concordance search
 MAX_VERSION = 2 ** 62  # fits SQLite's 64-bit integers with room to count up
 
 KIB, MIB = 1024, 1024 * 1024
@@ -39,6 +40,7 @@ BODY_LIMITS: list[tuple[re.Pattern, int]] = [
     (re.compile(r"/api/align/\d+/gold"), 8 * MIB),
     (re.compile(r"/api/align/\d+/(op|undo|redo|save)"), 4 * KIB),
     (re.compile(r"/api/campaign/judge"), 256 * KIB),
+    (re.compile(r"/api/qa"), 8 * KIB),
 ]
 DEFAULT_BODY_LIMIT = 0  # any other route (pages, static files, GET requests) takes no body
 
@@ -76,6 +78,15 @@ class ReviewAction(_Body):
 class ReviewStep(_Body):
     """Undo or redo: `version` is the reviewer's latest action the client knows of (0: none)."""
     version: int = Version
+
+
+class QaDecision(_Body):
+    """A QA finding of the segment's current text resolved, or ignored with a reason."""
+    segment_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    target: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    check: str = Field(min_length=1, max_length=64)
+    decision: Literal["resolve", "ignore"]
+    reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
 
 
 class NewAlignment(_Body):

@@ -3,6 +3,7 @@ own usage (the oracle the backends must equal), and alignment cases with a known
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -384,9 +385,9 @@ def review_client(reviewed_dataset: Path, tmp_path: Path, **settings):
             client.get(f"/?token={config.token}")
             yield client
     finally:
-        app.state.store.close()
-        if app.state.alignment_editor is not None:
-            app.state.alignment_editor.store.close()
+        from seedmt.review.app import close_app
+
+        close_app(app)
 
 
 def skip_outside_ci(reason: str) -> None:
@@ -405,3 +406,45 @@ def import_or_fail_in_ci(module: str):
         return importlib.import_module(module)
     except ImportError:
         skip_outside_ci(f"{module} is not installed")
+
+
+# --- translators' instruments: a dataset whose translations are the seeds' references ----------------------
+
+SYNTHETIC_RUN = {"run_id": "references-as-translations", "started_at": "", "finished_at": "", "model": "references",
+                 "model_path": "", "revision": None, "weights_fingerprint": "", "backend": "none", "device": "cpu",
+                 "compute_type": "", "decoding": "{}", "batching": "{}", "threads": "{}", "engine": "{}",
+                 "segmentation": "{}", "versions": "{}", "signature": "references", "backend_details": "{}"}
+
+
+def dataset_of_references(out: Path, doc_ids: tuple[str, ...] = ("003_8e8481b4ceab6e39", "004_673d402516499681"),
+                          targets: tuple[str, ...] = ("eng_Latn", "zho_Hans"), extra: dict | None = None) -> Path:
+    """A dataset in seedmt's schema whose 'machine translations' are the references of these seeds (a skipped
+    segment's translation is its source): QA, XLIFF and the translation memory get real text in both targets
+    without a model. `extra`: {doc_id: [(source, {target: translation})]} segments appended to a document."""
+    from seedmt.dataset.schema import SCHEMA_VERSION
+    from seedmt.dataset.storage import TranslatedDocument, build_dataset, save_atomically
+    from seedmt.text.segment import Segment
+
+    docs = []
+    for doc_id in doc_ids:
+        lines = {t: [json.loads(x) for x in (REPO_ROOT / "references" / t / f"{doc_id}.jsonl").read_text(
+            encoding="utf-8").splitlines()] for t in targets}
+        sources = [line["source"] for line in lines[targets[0]]]
+        translations = {t: [line.get("text") or line["source"] for line in lines[t]] for t in targets}
+        for source, translated in (extra or {}).get(doc_id, []):
+            sources.append(source)
+            for t in targets:
+                translations[t].append(translated[t])
+        text = "\n".join(sources)
+        segments, cursor = [], 0
+        for index, source in enumerate(sources):
+            segments.append(Segment(doc_id, index, index, 0, cursor, cursor + len(source), source))
+            cursor += len(source) + 1
+        doc = TranslatedDocument(doc_id, f"{doc_id}.txt", text, "0" * 64, EXPECTED_SEED_LANGS[doc_id], "override",
+                                 None, segments)
+        doc.translations = translations
+        doc.quality_flags = [[] for _ in segments]
+        docs.append(doc)
+    save_atomically(build_dataset(docs, list(targets), {**SYNTHETIC_RUN, "targets": list(targets),
+                                                        "schema_version": SCHEMA_VERSION}), out)
+    return out

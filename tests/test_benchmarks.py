@@ -104,3 +104,17 @@ def test_humaneval_load(tmp_path):
     assert report["systems"] == 2 and report["items"] == 20 and report["create_seconds"] > 0
     assert report["item"]["requests"] == report["queue_of_first_annotator"] > 0
     assert report["save"]["requests"] == report["item"]["requests"] and report["item"]["median_ms"] > 0
+
+
+def test_qa_planted(tmp_path):
+    report = run_benchmark("qa_planted.py", "--out", str(tmp_path / "qa.json"))
+    assert report["pairs"] == 40 and set(report["planted"]) == {"numbers", "untranslated", "bracket", "url",
+                                                                "glossary", "inconsistent"}
+    assert report["planted_total"] > 0 and 0 <= report["found_share"] <= 1
+    assert report["correct_pairs_flagged"] == len(report["flagged_correct_pairs"])
+
+
+def test_tm_lookup(tmp_path):
+    report = run_benchmark("tm_lookup.py", "--out", str(tmp_path / "tm.json"))
+    assert 4000 < report["pairs"] <= 5000 and report["lookups"] == 30
+    assert report["lookup_ms_median"] > 0 and report["lookups_with_a_match"] > 0

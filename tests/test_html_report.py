@@ -81,6 +81,9 @@ def test_page_content(report, translated_dir):
     assert re.search(r'class="score up">\+\d+\.\d', page)  # the perfect system scores higher
     assert '<table class="significance">' in page
     assert page.count("data:image/png;base64,") == 3
+    # QA findings (seedmt qa) beside the quality flags, counted per document
+    assert re.search(r'<span class="qa (error|warning|info)" title="[^"]+">(eng_Latn|zho_Hans):[a-z_]+</span>', page)
+    assert page.count("; QA: ") == 5
 
 
 _LAYOUT_PROBE = """<script>

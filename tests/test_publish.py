@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -46,6 +47,9 @@ def test_dataset_card_header_and_body(export_dir):
     assert "backend:transformers|type:float32|beam:4|maxnew:12" in body  # the run's signature
     assert "not reviewed by native speakers" in body  # from references/README.md
     assert "Known limitations" in body
+    # QA over the exported translations: the tiny model's output leaves numbers out, at least
+    qa = body.split("## QA checks\n\n", 1)[1].split("\n", 1)[0]
+    assert re.match(r"`seedmt qa` checked \d+ translations", qa) and "numbers " in qa
 
 
 def test_tmx_is_valid_xml_with_every_segment(export_dir, translated_dir):

@@ -107,7 +107,9 @@ def test_state_changes_need_the_csrf_token_and_this_origin(client, reviewed_data
 def test_texts_are_shown_as_text_and_ids_are_looked_up(client):
     client.get(f"/?token={client.settings.token}")
     page = client.get("/review?doc=markup&order=document").text
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;/script&gt;&lt;script&gt;" in page
+    # QA underlines (<mark>) may cut the text where a check found something (the numbers in "alert(1)")
+    text = re.sub(r"</?mark[^>]*>", "", page)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text and "&lt;/script&gt;&lt;script&gt;" in text
     assert "<img src=x" not in page and "<script>alert" not in page
     assert not re.search(r"<script>(?!</script>)", page)  # no inline script at all
     missing = client.get("/review?doc=../../etc/passwd")

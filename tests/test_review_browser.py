@@ -266,3 +266,49 @@ def test_two_tabs_editing_one_segment_never_swap_texts_silently(app):
     with httpx.Client(cookies={"seedmt_review_token": url.split("token=")[1]}) as http:
         rejected = http.get(f"{base}/api/rejected-edits", params={"segment_id": segment, "target": "eng_Latn"})
     assert [x["text"] for x in rejected.json()["rejected"]] == ["Text of the second tab."] * 2
+
+
+def test_translation_memory_match_inserted_by_key_and_a_qa_finding_ignored(tmp_path):
+    """The memory panel follows the selected row; `i` puts the best match into the editor, Ctrl+Enter saves it;
+    a QA finding's ignore button asks for a reason and takes the finding off the page."""
+    from selenium.webdriver.common.keys import Keys
+
+    from seedmt.dataset.reviews import ReviewStore, store_path
+    from tests.helpers import dataset_of_references
+    from tests.test_review_cat import EXTRA, SIMILAR, WRONG
+
+    dataset = dataset_of_references(tmp_path / "translations", doc_ids=(WRONG.split(":")[0],), extra=EXTRA)
+    with ReviewStore(store_path(dataset)) as store:
+        store.act(WRONG, "eng_Latn", "edit", machine_translation=EXTRA[WRONG.split(":")[0]][0][1]["eng_Latn"],
+                  reviewer="ben", text="It costs 300,000 roubles (about 90,000 dollars).")
+    process, url = start_server(dataset)
+    browser = chrome()
+    try:
+        browser.get(url.replace("/?", "/review?target=eng_Latn&order=document&"))
+        wait_for(browser, "document.querySelectorAll('tr.item').length > 0")
+        index = next(i for i, row in enumerate(rows(browser)) if row[0] == SIMILAR)
+        press(browser, *["j"] * index)
+        wait_for(browser, f"document.getElementById('memory').dataset.segment === '{SIMILAR} eng_Latn'")
+        assert browser.execute_script("return document.querySelector('#memory .memory-target').textContent") == \
+            "It costs 300,000 roubles (about 90,000 dollars)."
+        press(browser, "i")
+        assert browser.execute_script("return document.querySelector('tr.current .editor').value") == \
+            "It costs 300,000 roubles (about 90,000 dollars)."
+        press(browser, (Keys.CONTROL, Keys.ENTER))
+        wait_for(browser, f"document.querySelector('tr[data-segment=\"{SIMILAR}\"]').dataset.status === 'edited'")
+        with ReviewStore(store_path(dataset), create=False) as store:
+            assert store.review(SIMILAR, "eng_Latn").post_edit == "It costs 300,000 roubles (about 90,000 dollars)."
+        # the edit copied the other segment's numbers: QA finds it; ignore it, with a reason
+        browser.get(url.replace("/?", "/review?qa=numbers&"))
+        wait_for(browser, "document.querySelector('li.finding[data-check=\"numbers\"] .qa-ignore') !== null")
+        browser.execute_script("window.prompt = () => 'checked against the invoice'")
+        browser.execute_script("document.querySelector('li.finding[data-check=\"numbers\"] .qa-ignore').click()")
+        wait_for(browser, "document.querySelector('li.finding[data-check=\"numbers\"]') === null")
+        with ReviewStore(store_path(dataset), create=False) as store:
+            decided = list(store.qa_decisions().values())
+        assert [(d["segment_id"], d["decision"], d["reason"]) for d in decided] == [
+            (SIMILAR, "ignore", "checked against the invoice")]
+    finally:
+        browser.quit()
+        process.terminate()
+        process.wait(timeout=30)

@@ -93,7 +93,7 @@ def test_a_real_server_stays_small_while_clients_stream_a_gigabyte_at_every_rout
         page = http.get(url).text
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     routes = ["/api/act", "/api/undo", "/api/redo", "/api/align", "/api/align/1/op", "/api/align/1/gold",
-              "/api/align/1/save", "/", "/review", "/api/item"]
+              "/api/align/1/save", "/api/qa", "/", "/review", "/api/item", "/api/tm", "/api/concordance"]
     answers = {}
     try:
         for path in routes:
@@ -355,16 +355,17 @@ def test_random_json_at_every_route_never_gets_a_5xx(app_client):
     scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30) | \
         st.sampled_from([item.segment_id, item.target, "edit", "accept", "reject", "reset", "merge", "split", "move",
                          "unlink", "link", "realign", "source", "target", "both", "eng_Latn", "bel_Cyrl", "[0]:[0]",
-                         "Першы сказ.", 0, 1, -1, 2 ** 63, 1e308])
+                         "Першы сказ.", 0, 1, -1, 2 ** 63, 1e308, "numbers", "length", "resolve", "ignore"])
     values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) |
                           st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
     keys = st.sampled_from(["segment_id", "target", "action", "version", "text", "reason", "seconds", "operation",
                             "k", "side", "direction", "force", "source_text", "target_text", "source_name",
-                            "target_name", "source_lang", "target_lang", "links_text", "import_doc", "import_target"])
+                            "target_name", "source_lang", "target_lang", "links_text", "import_doc", "import_target",
+                            "check", "decision"])
     routes = st.sampled_from(["/api/act", "/api/undo", "/api/redo", "/api/align", f"/api/align/{session}/op",
                               f"/api/align/{session}/undo", f"/api/align/{session}/redo",
                               f"/api/align/{session}/gold", f"/api/align/{session}/save", f"/api/align/{session}/x",
-                              "/api/align/0/op"])
+                              "/api/align/0/op", "/api/qa"])
     random_requests = st.tuples(routes, st.dictionaries(keys, values, max_size=8) | values)
     # valid requests with one field changed, left out or left as it is: these reach the handlers
     valid = [("/api/act", {"segment_id": item.segment_id, "target": item.target, "action": "edit", "text": "ok",
@@ -379,7 +380,9 @@ def test_random_json_at_every_route_never_gets_a_5xx(app_client):
                                                                                              "version": 0}),
              (f"/api/align/{session}/save", {"version": 0}),
              ("/api/align", {"source_text": "Першы сказ.", "target_text": "First sentence.", "source_lang":
-                             "bel_Cyrl", "target_lang": "eng_Latn"})]
+                             "bel_Cyrl", "target_lang": "eng_Latn"}),
+             ("/api/qa", {"segment_id": item.segment_id, "target": item.target, "check": "length",
+                          "decision": "ignore", "reason": "a heading"})]
 
     def changed(pair):
         path, body = pair
@@ -393,12 +396,14 @@ def test_random_json_at_every_route_never_gets_a_5xx(app_client):
     @settings(max_examples=int(__import__("os").environ.get("SEEDMT_FUZZ_EXAMPLES", "300")), deadline=None,
               suppress_health_check=list(HealthCheck), derandomize=True)
     @given(request=requests, query=st.dictionaries(st.sampled_from(
-        ["segment_id", "target", "doc", "status", "flag", "order", "page"]), st.text(max_size=20), max_size=4))
+        ["segment_id", "target", "doc", "status", "flag", "qa", "order", "page", "q", "lang", "side"]),
+        st.text(max_size=20) | st.sampled_from([item.segment_id, item.target, "eng_Latn", "numbers", "any"]),
+        max_size=4))
     def one_request(request, query):
         route, body = request
         answer = post(app_client, route, json.dumps(body, allow_nan=True))
         assert answer.status_code < 500, (route, body, answer.text[:300])
-        for path in ("/api/item", "/review", "/api/rejected-edits"):
+        for path in ("/api/item", "/review", "/api/rejected-edits", "/api/tm", "/api/concordance"):
             page = app_client.get(path, params=query)
             assert page.status_code < 500, (path, query, page.text[:300])
         seen.append(answer.status_code)
@@ -524,9 +529,9 @@ def test_random_paths_and_query_strings_at_both_apps_never_get_a_5xx(app_client,
                            "\u202e", "0x10", str(2 ** 63), "1/2"]) | st.text(max_size=12)
     path_templates = ["/align/{}", "/api/align/{}", "/api/align/{}/anchors.jsonl", "/api/align/{}/{}", "/review/{}",
                       "/static/{}", "/{}"]
-    review_gets = ["/", "/review", "/api/item", "/api/rejected-edits", "/align"]
+    review_gets = ["/", "/review", "/api/item", "/api/rejected-edits", "/align", "/api/tm", "/api/concordance"]
     query_keys = st.sampled_from(["segment_id", "target", "doc", "status", "flag", "order", "page", "position",
-                                  "token", "x"])
+                                  "token", "x", "qa", "q", "lang", "side"])
     queries = st.dictionaries(query_keys, odd, max_size=5)
     seen = []
     try:

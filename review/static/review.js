@@ -18,7 +18,130 @@ function select(index) {
   row.scrollIntoView({block: "nearest"});
   openedAt = performance.now();
   document.body.dataset.current = row.dataset.segment + " " + row.dataset.target;
+  showMemory(row);
 }
+
+// --- translation memory, glossary and concordance (seedmt.cat.memory) ---------------------------------------------
+
+const memoryPanel = document.getElementById("memory");
+let bestMatch = null;
+let memoryRequest = 0;
+
+function textWithDifferences(text, differences) {
+  // the memory's source, with what differs from this segment marked
+  const out = document.createDocumentFragment();
+  let at = 0;
+  for (const [op, start, end] of differences) {
+    if (start > at) out.append(document.createTextNode(text.slice(at, start)));
+    const mark = document.createElement(op === "insert" ? "ins" : "del");
+    mark.textContent = op === "insert" ? "+" : text.slice(start, end);
+    out.append(mark);
+    at = Math.max(at, end);
+  }
+  out.append(document.createTextNode(text.slice(at)));
+  return out;
+}
+
+async function showMemory(row) {
+  if (!memoryPanel || !row) return;
+  const asked = ++memoryRequest;
+  const list = memoryPanel.querySelector(".matches");
+  const params = new URLSearchParams({segment_id: row.dataset.segment, target: row.dataset.target});
+  let data = {matches: []};
+  try {
+    const response = await fetch("/api/tm?" + params, {credentials: "same-origin"});
+    data = await response.json();
+  } catch (err) { data = {matches: []}; }
+  if (asked !== memoryRequest) return;  // the reviewer has moved on
+  list.replaceChildren();
+  memoryPanel.dataset.segment = row.dataset.segment + " " + row.dataset.target;  // whose matches these are
+  bestMatch = data.matches && data.matches.length ? data.matches[0] : null;
+  for (const match of data.matches || []) {
+    const item = document.createElement("li");
+    const score = document.createElement("span");
+    score.className = "score";
+    score.textContent = match.score.toFixed(0) + "%";
+    const source = document.createElement("div");
+    source.className = "memory-source";
+    source.append(textWithDifferences(match.source, match.differences));
+    const target = document.createElement("div");
+    target.className = "memory-target";
+    target.textContent = match.target;
+    const origin = document.createElement("span");
+    origin.className = "meta";
+    origin.textContent = match.origin;
+    item.append(score, source, target, origin);
+    list.append(item);
+  }
+  if (!list.children.length) {
+    const none = document.createElement("li");
+    none.className = "meta";
+    none.textContent = "no match of 50% or more";
+    list.append(none);
+  }
+}
+
+function insertBestMatch() {
+  const row = rows[current];
+  if (!row || !bestMatch) { toast("no translation-memory match for this segment", true); return; }
+  startEdit();
+  const editor = row.querySelector(".editor");
+  editor.value = bestMatch.target;
+  setDirty(row, true);
+  toast("inserted the " + bestMatch.score.toFixed(0) + "% match: Ctrl+Enter saves it");
+}
+
+if (memoryPanel) {
+  const form = memoryPanel.querySelector("form.concordance");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const row = rows[current];
+    const side = form.elements.side.value;
+    const lang = row ? (side === "source" ? row.querySelector(".source").lang : row.dataset.target) : "";
+    const params = new URLSearchParams({q: form.elements.q.value, lang: lang, side: side});
+    const response = await fetch("/api/concordance?" + params, {credentials: "same-origin"});
+    const data = await response.json();
+    const hits = memoryPanel.querySelector(".hits");
+    hits.replaceChildren();
+    if (response.status !== 200) { toast(data.error || "search failed", true); return; }
+    for (const hit of data.hits) {
+      const item = document.createElement("li");
+      const source = document.createElement("div");
+      source.textContent = hit.source;
+      const target = document.createElement("div");
+      target.className = "memory-target";
+      target.textContent = hit.target;
+      item.append(source, target);
+      hits.append(item);
+    }
+    if (!data.hits.length) {
+      const none = document.createElement("li");
+      none.className = "meta";
+      none.textContent = "not found";
+      hits.append(none);
+    }
+  });
+}
+
+// --- QA findings: resolve, or ignore with a reason ------------------------------------------------------------
+
+document.querySelectorAll("li.finding").forEach((finding) => {
+  const row = finding.closest("tr.item");
+  async function decide(decision) {
+    let reason = null;
+    if (decision === "ignore") {
+      reason = window.prompt("Why can this finding be ignored?");
+      if (!reason || !reason.trim()) return;
+    }
+    const {status, data} = await post("/api/qa", {segment_id: row.dataset.segment, target: row.dataset.target,
+                                                  check: finding.dataset.check, decision: decision, reason: reason});
+    if (status !== 200) { toast(data.error || "not saved", true); return; }
+    finding.remove();
+    toast(decision === "ignore" ? "finding ignored" : "finding resolved");
+  }
+  finding.querySelector(".qa-resolve").addEventListener("click", () => decide("resolve"));
+  finding.querySelector(".qa-ignore").addEventListener("click", () => decide("ignore"));
+});
 
 function spentSeconds() {
   return Math.round((performance.now() - openedAt) / 100) / 10;
@@ -289,6 +412,13 @@ document.addEventListener("keydown", async (event) => {
       event.preventDefault();
       const first = document.querySelector("#filters select");
       if (first) first.focus();
+      break;
+    }
+    case "i": event.preventDefault(); insertBestMatch(); break;
+    case "c": {
+      event.preventDefault();
+      const box = memoryPanel && memoryPanel.querySelector("input[name=q]");
+      if (box) box.focus();
       break;
     }
     case "n": goToPage(1); break;
