@@ -152,9 +152,11 @@ REVIEW_STORE = StoreKind(
         # text they were found in
         ("ALTER TABLE state ADD COLUMN via TEXT", "ALTER TABLE actions ADD COLUMN via_before TEXT",
          "ALTER TABLE actions ADD COLUMN via TEXT",
-         """CREATE TABLE qa_decisions (segment_id TEXT NOT NULL, target TEXT NOT NULL, check_id TEXT NOT NULL,
-         text_sha256 TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT, reviewer TEXT NOT NULL, at TEXT NOT NULL,
-         PRIMARY KEY (segment_id, target, check_id, text_sha256))"""),
+         # append-only: a second reviewer's decision on the same finding is added, never written over the first
+         """CREATE TABLE qa_decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, segment_id TEXT NOT NULL,
+         target TEXT NOT NULL, check_id TEXT NOT NULL, text_sha256 TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT,
+         reviewer TEXT NOT NULL, at TEXT NOT NULL)""",
+         "CREATE INDEX qa_decisions_by_finding ON qa_decisions (segment_id, target, check_id, text_sha256, id)"),
     ),
     synchronous="FULL",  # an acknowledged action is on disk
     legacy_tables=frozenset({"state", "actions"}),
@@ -333,16 +335,21 @@ class ReviewStore(Store):
         row = {"segment_id": segment_id, "target": target, "check": check, "text_sha256": text_sha256(text),
                "decision": decision, "reason": (reason or "").strip() or None, "reviewer": reviewer, "at": utc_now()}
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO qa_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tuple(row.values()))
+            db.execute("INSERT INTO qa_decisions (segment_id, target, check_id, text_sha256, decision, reason, "
+                       "reviewer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tuple(row.values()))
         return row
 
     def qa_decisions(self) -> dict[tuple[str, str, str, str], dict]:
-        """(segment_id, target, check, sha256 of the text) -> the decision on that finding."""
+        """(segment_id, target, check, sha256 of the text) -> the latest decision on that finding (every
+        decision is kept: `qa_decision_log`)."""
+        return {(r["segment_id"], r["target"], r["check_id"], r["text_sha256"]): r for r in self.qa_decision_log()}
+
+    def qa_decision_log(self) -> list[dict]:
+        """Every decision on a QA finding, oldest first."""
         with self._lock:
-            cursor = self._connection.execute("SELECT * FROM qa_decisions")
+            cursor = self._connection.execute("SELECT * FROM qa_decisions ORDER BY id")
             names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-        return {(r["segment_id"], r["target"], r["check_id"], r["text_sha256"]): r for r in rows}
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def content_sha256(self) -> str:
         """sha256 of every state and every logged action, in order: the same for the same reviews whether or not
@@ -353,7 +360,7 @@ class ReviewStore(Store):
         digest = hashlib.sha256()
         with self._reading() as db:
             for table, order in (("state", "segment_id, target"), ("actions", "id"),
-                                 ("qa_decisions", "segment_id, target, check_id, text_sha256")):
+                                 ("qa_decisions", "id")):
                 for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
                     digest.update(json.dumps([table, *row], ensure_ascii=False).encode("utf-8") + b"\n")
         return digest.hexdigest()

@@ -75,6 +75,11 @@ def test_a_finding_resolved_or_ignored_leaves_the_queue_and_a_fixing_edit_clears
     assert client.post("/api/qa", content=json.dumps({**body, "reason": "ok"})).status_code == 403  # no CSRF token
     ignored = post(client, "/api/qa", {**body, "reason": "the bracket closes in the next segment"})
     assert ignored.status_code == 200 and ignored.json()["reviewer"] == "ana"
+    # a second decision on the same finding is added to the log, the first is kept
+    assert post(client, "/api/qa", {**body, "decision": "resolve"}).status_code == 200
+    log = client.app.state.store.qa_decision_log()
+    assert [(d["decision"], d["reason"]) for d in log] == [("ignore", "the bracket closes in the next segment"),
+                                                          ("resolve", None)]
     assert rows(client.get("/review", params={"qa": "brackets"}).text) == []
     assert rows(client.get("/review", params={"qa": "numbers"}).text) == [(WRONG, "eng_Latn")]
     # the reviewer fixes the translation: the post-edit is checked, and the number finding is gone
