@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from seedmt.core.errors import SeedMTError
-from seedmt.core.languages import ISO639_1_TO_FLORES, is_flores200, written_without_spaces
+from seedmt.core.languages import flores_code_for, written_without_spaces
 
 # Languages whose words take suffixes freely: a term is found at the start of a longer word.
 AGGLUTINATIVE = frozenset({"kor", "jpn", "tur", "uig", "kat", "kaz", "kir", "uzn", "azj", "tuk", "tat", "bak",
@@ -59,17 +59,12 @@ class TermHit:
 
 
 def flores_code(code: str, path: Path, where: str) -> str:
-    """A FLORES-200 code for a language a file names (FLORES-200 itself, or ISO 639-1 with an optional region)."""
-    code = code.strip()
-    if is_flores200(code):
-        return code
-    candidates = ISO639_1_TO_FLORES.get(code.lower().split("-")[0].split("_")[0])
-    if not candidates:
-        raise GlossaryError(path, f"{where}: unknown language '{code}' (a FLORES-200 code such as eng_Latn, or "
-                                  "an ISO 639-1 code such as en)")
-    if code.lower() in {"zh-tw", "zh-hant", "zh_hant"}:
-        return "zho_Hant"
-    return candidates[0]
+    """The FLORES-200 code of a language the glossary names, or GlossaryError naming the file and the place."""
+    flores = flores_code_for(code)
+    if flores is None:
+        raise GlossaryError(path, f"{where}: unknown language '{code.strip()}' (a FLORES-200 code such as eng_Latn, "
+                                  "or an ISO 639-1 code such as en)")
+    return flores
 
 
 @lru_cache(maxsize=4096)

@@ -278,7 +278,7 @@ class TranslationMemory(Store):
 def read_tmx_pairs(path: Path | str, origin: str | None = None) -> list[Pair]:
     """The pairs of a TMX file (through translate-toolkit): every language of a unit paired with its first one.
     Languages are given as the file writes them (ISO codes map to FLORES-200 where seedmt knows them)."""
-    from seedmt.cat.glossary import GlossaryError, flores_code
+    from seedmt.core.languages import flores_code_for
     from seedmt.core.toolkit import toolkit_module
 
     path = Path(path)
@@ -296,10 +296,7 @@ def read_tmx_pairs(path: Path | str, origin: str | None = None) -> list[Pair]:
         for node in nodes:
             lang = node.get("{http://www.w3.org/XML/1998/namespace}lang") or node.get("lang") or ""
             flores = next((p.text for p in node.iter("prop") if p.get("type") == "x-flores" and p.text), None)
-            try:
-                code = flores or flores_code(lang, path, f"unit {number}")
-            except GlossaryError:
-                code = None
+            code = flores or flores_code_for(lang)  # a language seedmt does not know: left out
             text = unit.getNodeText(node)
             if code and text:
                 texts.append((code, text))

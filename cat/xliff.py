@@ -172,6 +172,14 @@ def _unit_text(unit, which: str) -> str | None:
     return "".join(element.itertext())
 
 
+def _languages(unit, store) -> tuple[str | None, str | None]:
+    """(source-language, target-language) of the `file` element a unit belongs to."""
+    file_node = next((a for a in unit.xmlelement.iterancestors() if a.tag.endswith("}file")), None)
+    if file_node is None:
+        return store.getsourcelanguage(), store.gettargetlanguage()
+    return file_node.get("source-language"), file_node.get("target-language")
+
+
 def _dataset_target(code: str | None, targets: Sequence[str]) -> str | None:
     if not code:
         return None
@@ -182,7 +190,7 @@ def _dataset_target(code: str | None, targets: Sequence[str]) -> str | None:
 
 
 def read_units(path: Path):
-    """(target language code, units) of one XLIFF file (1.1 or 1.2), XliffError when it cannot be read."""
+    """translate-toolkit's store of one XLIFF file (1.1 or 1.2), XliffError when it cannot be read."""
     xliff, _ = _xliff_classes()
     try:
         store = xliff.xlifffile.parsefile(str(path))
@@ -206,8 +214,7 @@ def import_xliff(paths: Sequence[Path | str], dataset_dir: Path | str, reviewer:
         for unit in store.getunits():
             report.units += 1
             unit_id = unit.xmlelement.get("id") or ""
-            file_node = next((a for a in unit.xmlelement.iterancestors() if a.tag.endswith("}file")), None)
-            code = file_node.get("target-language") if file_node is not None else store.gettargetlanguage()
+            code = _languages(unit, store)[1]
             target = _dataset_target(code, opened.targets)
             row = rows.get(unit_id)
             where = f"{path.name}: unit {unit_id or '(no id)'}"
@@ -271,18 +278,20 @@ def import_xliff(paths: Sequence[Path | str], dataset_dir: Path | str, reviewer:
 
 def xliff_pairs(path: Path | str) -> list[Pair]:
     """The (source, target) pairs of an XLIFF file with targets, for the translation memory."""
-    from seedmt.cat.glossary import flores_code
+    from seedmt.core.languages import flores_code_for
 
     path = Path(path)
     store = read_units(path)
     pairs = []
     for unit in store.getunits():
-        file_node = next((a for a in unit.xmlelement.iterancestors() if a.tag.endswith("}file")), None)
-        source_code = file_node.get("source-language") if file_node is not None else store.getsourcelanguage()
-        target_code = file_node.get("target-language") if file_node is not None else store.gettargetlanguage()
+        source_code, target_code = _languages(unit, store)
         source, target = _unit_text(unit, "source"), _unit_text(unit, "target")
-        if not (source and target and source_code and target_code) or not target.strip():
+        if not (source and target and target.strip()):
             continue
-        pairs.append(Pair(unit.xmlelement.get("id") or "", source, target, flores_code(source_code, path, "file"),
-                          flores_code(target_code, path, "file"), f"{VIA_PREFIX}{path.name}"))
+        source_lang, target_lang = flores_code_for(source_code or ""), flores_code_for(target_code or "")
+        if source_lang is None or target_lang is None:
+            raise XliffError(path, f"unit {unit.xmlelement.get('id') or '?'}: languages {source_code or '(none)'} -> "
+                                   f"{target_code or '(none)'} are not FLORES-200 or ISO 639-1 codes seedmt knows")
+        pairs.append(Pair(unit.xmlelement.get("id") or "", source, target, source_lang, target_lang,
+                          f"{VIA_PREFIX}{path.name}"))
     return pairs

@@ -94,6 +94,18 @@ def iso639_1(code: str) -> str | None:
     return _FLORES_TO_ISO639_1.get(code)
 
 
+def flores_code_for(code: str) -> str | None:
+    """The FLORES-200 code of a language as files name it: FLORES-200 itself, or ISO 639-1 with an optional
+    region or script (`en`, `en-US`, `zh-Hans`, `zh-TW`); None when seedmt does not know it."""
+    code = code.strip()
+    if is_flores200(code):
+        return code
+    if code.lower().replace("_", "-") in {"zh-tw", "zh-hant", "zh-hk"}:
+        return "zho_Hant"
+    candidates = ISO639_1_TO_FLORES.get(code.lower().replace("_", "-").split("-")[0])
+    return candidates[0] if candidates else None
+
+
 def written_without_spaces(code: str) -> bool:
     """Chinese, Japanese, Thai...: no spaces between words or sentences, so texts are compared by character."""
     return script_of(code) in NO_SPACE_SCRIPTS
